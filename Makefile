@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper of theirs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app app:create_app
+PYTEST_ARGS ?=
+
+.PHONY: run test install serve migrate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: create .venv, install, migrate, load demo data if the database is empty, serve on :5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## make test: create .venv, install, run the whole suite (TEST_DATABASE_URL=postgresql://… for PostgreSQL)
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate: install
+	$(FLASK) db upgrade
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,7 @@
+"""Accounts: sign-up, log in, log out, password reset and change."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import views  # noqa: E402,F401

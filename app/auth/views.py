@@ -1,0 +1,204 @@
+"""Account pages: thin views that parse the form, call a service and render."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from app.auth import bp
+from app.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    ResetPasswordForm,
+    ResidentSignupForm,
+    VolunteerSignupForm,
+)
+from app.extensions import db, limiter
+from app.models import Gender, Role, VisitKind
+from app.security import sessions, throttle
+from app.security.access import public
+from app.security.redirects import safe_next
+from app.services import accounts
+from app.services.errors import DomainError
+
+HOME_BY_ROLE = {
+    Role.RESIDENT: "resident.home",
+    Role.VOLUNTEER: "volunteer.home",
+    Role.AGENT: "agent.home",
+    Role.ADMIN: "admin.home",
+}
+
+
+def home_for(user) -> str:
+    """The first page of a logged-in person."""
+    return url_for(HOME_BY_ROLE[user.role])
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+def login():
+    """Log in with e-mail and password; throttled per address and per account."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data
+        if throttle.account_locked(email):
+            form.form_errors.append(_("Trop de tentatives pour ce compte. Réessayez dans "
+                                      "15 minutes, ou appelez-nous."))
+        else:
+            user = accounts.authenticate(email, form.password.data)
+            if user is not None:
+                throttle.clear_failures(email)
+                sessions.start_session(user)
+                login_user(user)
+                db.session.commit()
+                return redirect(safe_next(HOME_BY_ROLE[user.role]))
+            throttle.record_failure(email)
+            # One message for every failure: it never tells whether the address has an account.
+            form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+    status = 200 if not form.errors and not form.form_errors else 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@public
+def logout():
+    """Log out: the server-side session ends, so the old cookie is worthless."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        sessions.end_current_session()
+        db.session.commit()
+        flash(_("Vous êtes déconnecté·e."), "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/inscription")
+@public
+def signup():
+    """Choose between asking for visits and volunteering."""
+    return render_template("auth/signup.html")
+
+
+@bp.route("/inscription/habitant", methods=["GET", "POST"])
+@public
+def signup_resident():
+    """A resident's sign-up."""
+    form = ResidentSignupForm()
+    form.neighbourhood.load_choices()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_resident(
+                _identity(form), _preferences(form),
+                address=form.address.data, postcode=form.postcode.data,
+                visit_kind=VisitKind(form.visit_kind.data),
+                volunteer_gender=Gender(form.volunteer_gender.data) if form.volunteer_gender.data else None,
+            )
+        except DomainError as error:
+            return _field_error(form, error, "auth/signup_resident.html")
+        return _welcome(user)
+    return render_template("auth/signup_resident.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/inscription/benevole", methods=["GET", "POST"])
+@public
+def signup_volunteer():
+    """A volunteer's application."""
+    form = VolunteerSignupForm()
+    form.neighbourhood.load_choices()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_volunteer(
+                _identity(form), _preferences(form),
+                max_km=float(form.max_km.data), capacity=form.capacity.data,
+                gender=Gender(form.gender.data) if form.gender.data else None,
+            )
+        except DomainError as error:
+            return _field_error(form, error, "auth/signup_volunteer.html")
+        return _welcome(user)
+    return render_template("auth/signup_volunteer.html", form=form), 422 if form.errors else 200
+
+
+def _identity(form) -> accounts.Identity:
+    return accounts.Identity(
+        first_name=form.first_name.data, last_name=form.last_name.data,
+        email=form.email.data, phone=form.phone.data, password=form.password.data,
+    )
+
+
+def _preferences(form) -> accounts.Preferences:
+    return accounts.Preferences(
+        neighbourhood_id=uuid.UUID(form.neighbourhood.data), availability=form.availability.mask,
+        languages=form.languages.data, interests=form.interests.data,
+    )
+
+
+def _field_error(form, error: DomainError, template: str):
+    db.session.rollback()
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    return render_template(template, form=form), 422
+
+
+def _welcome(user):
+    sessions.start_session(user)
+    login_user(user)
+    db.session.commit()
+    flash(_("Bienvenue ! Votre inscription est enregistrée."), "success")
+    return redirect(home_for(user))
+
+
+@bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether the address is known or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/forgot_password_sent.html")
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Choose a new password with a single-use link; no automatic login afterwards."""
+    if len(token) > 100 or accounts.valid_reset_token(token) is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if not accounts.reset_password(token, form.password.data):
+            db.session.rollback()
+            return render_template("auth/reset_invalid.html"), 404
+        db.session.commit()
+        flash(_("Votre mot de passe a été changé. Vous pouvez vous connecter."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+def change_password():
+    """Change one's password; other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if accounts.change_password(current_user, form.current.data, form.password.data):
+            db.session.commit()
+            flash(_("Votre mot de passe a été changé."), "success")
+            return redirect(home_for(current_user))
+        form.current.errors = [*form.current.errors, _("Le mot de passe actuel est incorrect.")]
+    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,15 @@
+"""Command-line tools (``flask …``): demo data, accounts, reference data imports."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def install(app: Flask) -> None:
+    """Register every command group."""
+    from app.commands import places, seed, users
+
+    app.cli.add_command(seed.seed_demo)
+    app.cli.add_command(users.create_user)
+    app.cli.add_command(places.import_neighbourhoods)
+    app.cli.add_command(places.import_communes)

@@ -1,0 +1,1 @@
+"""Shared form fields and validators; each blueprint keeps its own forms next to its views."""

@@ -1,0 +1,7 @@
+"""Pages anyone may read: home, legal texts, how matching works, health check."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import views  # noqa: E402,F401

@@ -1,0 +1,76 @@
+"""Public pages."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, make_response, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.extensions import db
+from app.public import bp
+from app.security.access import public
+from app.security.redirects import safe_next, safe_referrer
+from app.services.settings import matching_weights
+
+
+@bp.route("/")
+@public
+def home():
+    """What the service is, and the ways in."""
+    return render_template("public/home.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Health check for the load balancer: JSON with the database status."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return jsonify(status="ok", database="ok")
+    except Exception:  # noqa: BLE001  (any database failure means "not healthy")
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503
+
+
+@bp.route("/comment-ca-marche")
+@public
+def how_matching_works():
+    """The matching rules and the weights in force, in plain French (CRPA art. L311-3-1)."""
+    return render_template("public/how_matching_works.html", weights=matching_weights())
+
+
+@bp.route("/mentions-legales")
+@public
+def legal_notice():
+    """Mentions légales."""
+    return render_template("public/legal_notice.html")
+
+
+@bp.route("/donnees-personnelles")
+@public
+def privacy():
+    """How personal data is processed, and people's rights."""
+    return render_template("public/privacy.html")
+
+
+@bp.route("/accessibilite")
+@public
+def accessibility():
+    """Accessibility statement."""
+    return render_template("public/accessibility.html")
+
+
+@bp.route("/langue/<code>")
+@public
+def set_language(code: str):
+    """Switch the interface language (a cookie, so it works before logging in)."""
+    target = safe_next() if "next" in request.args else safe_referrer()
+    response = make_response(redirect(target))
+    if code in ("fr", "en"):
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        if current_user.is_authenticated and current_user.locale != code:
+            current_user.locale = code
+            db.session.commit()
+    return response
+

@@ -1,0 +1,1 @@
+"""Authentication, sessions, access rules, throttling and HTTP security headers."""

@@ -1,0 +1,57 @@
+"""Template globals and filters: the organisation, navigation per role, labels, dates, phones."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app import vocabulary
+from app.forms.fields import format_phone
+from app.models import Role
+
+#: Navigation per role: (endpoint, label).
+NAVIGATION = {
+    None: [("public.home", _l("Accueil")), ("public.how_matching_works", _l("Comment ça marche"))],
+    Role.RESIDENT: [("resident.home", _l("Ma demande"))],
+    Role.VOLUNTEER: [("volunteer.home", _l("Mon espace bénévole"))],
+    Role.AGENT: [("agent.home", _l("Tableau de bord"))],
+    Role.ADMIN: [("admin.home", _l("Administration")), ("agent.home", _l("Tableau de bord"))],
+}
+
+
+def install(app: Flask) -> None:
+    """Register the context processor and the filters."""
+    app.context_processor(_globals)
+    app.add_template_filter(format_phone, "phone")
+    app.add_template_filter(_tel_href, "tel")
+    app.add_template_filter(lambda d: format_date(d, "long") if d else "", "date")
+    app.add_template_filter(
+        lambda d: format_datetime(d, "EEEE d MMMM y 'à' HH:mm") if d else "", "datetime"
+    )
+
+
+def _globals() -> dict:
+    config = current_app.config
+    role = current_user.role if current_user.is_authenticated else None
+    return {
+        "organisation": {
+            "name": config["ORGANISATION_NAME"],
+            "phone": config["ORGANISATION_PHONE"],
+            "email": config["ORGANISATION_EMAIL"],
+            "address": config["ORGANISATION_ADDRESS"],
+        },
+        "service_name": config["SERVICE_NAME"],
+        "navigation": [(url_for(e), label, request.endpoint == e) for e, label in NAVIGATION[role]],
+        "labels": vocabulary,
+        "current_locale": str(get_locale() or "fr"),
+    }
+
+
+def _tel_href(number: str | None) -> str:
+    """A ``tel:`` link target from a number typed with spaces or dots."""
+    digits = "".join(c for c in (number or "") if c.isdigit() or c == "+")
+    if digits.startswith("0") and len(digits) == 10:
+        digits = "+33" + digits[1:]
+    return f"tel:{digits}"
