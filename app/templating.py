@@ -24,6 +24,8 @@ NAVIGATION = {
 def install(app: Flask) -> None:
     """Register the context processor and the filters."""
     app.context_processor(_globals)
+    # A global, not a context variable, so imported macros (the form macros) see it too.
+    app.jinja_env.globals["labels"] = vocabulary
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(_tel_href, "tel")
     app.add_template_filter(lambda d: format_date(d, "long") if d else "", "date")
@@ -44,7 +46,6 @@ def _globals() -> dict:
         },
         "service_name": config["SERVICE_NAME"],
         "navigation": [(url_for(e), label, request.endpoint == e) for e, label in NAVIGATION[role]],
-        "labels": vocabulary,
         "current_locale": str(get_locale() or "fr"),
     }
 
