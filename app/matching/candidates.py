@@ -1,0 +1,134 @@
+"""Build every possible pair (rules 2-6 and capacity > 0) as dense blocks, one per resident point.
+
+Residents and volunteers sit on neighbourhood points, so many share coordinates. Distances are
+computed once per (resident point, volunteer point) pair found by a k-d tree over the points,
+never per person pair. The residents of one point then face the same list of volunteers in
+range, and rules 3-5 and the score are evaluated for that whole block with numpy broadcasting.
+Each block keeps its integer scores (solver units, -1 where the pair is impossible), which is
+what the solver needs both to pick its first edges and to check optimality on all pairs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from .encode import ResidentTable, VolunteerTable
+from .geo import chord_for_km, haversine_km, unit_vectors
+from .score import Scorer
+
+
+@dataclass(frozen=True)
+class Block:
+    """Residents of one point against the volunteers within reach of that point."""
+
+    rows: NDArray[np.intp]  # resident indices, ascending
+    cols: NDArray[np.intp]  # volunteer indices, ascending
+    dist_km: NDArray[np.float64]  # distance from the point to each column's volunteer
+    units: NDArray[np.int32]  # (len(rows), len(cols)) integer score, -1 if impossible
+    row_max: NDArray[np.int32]  # best integer score of each row, -1 if the row has no pair
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """All possible pairs of a problem, grouped in blocks."""
+
+    blocks: list[Block]
+    degree: NDArray[np.int64]  # number of possible volunteers of each resident
+
+    @property
+    def n_pairs(self) -> int:
+        """Total number of possible pairs."""
+        return int(self.degree.sum())
+
+
+def point_ids(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Index of each person's point among the distinct (lat, lon), and the points' coordinates."""
+    if lat.size == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros((0, 2))
+    coords = np.column_stack([lat, lon])
+    points, inverse = np.unique(coords, axis=0, return_inverse=True)
+    return inverse.reshape(-1).astype(np.intp), points
+
+
+def reach_pairs(
+    rt: ResidentTable, vt: VolunteerTable, active: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
+    """Rule 2 at point level: (resident point, volunteer, distance) for every volunteer in reach.
+
+    Returns the arrays sorted by resident point then volunteer, plus each resident's point.
+    `active` lists the volunteers that may be used at all (capacity > 0).
+    """
+    r_point, r_coords = point_ids(rt.lat, rt.lon)
+    empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), r_point)
+    if active.size == 0 or len(rt) == 0:
+        return empty
+    v_point, v_coords = point_ids(vt.lat[active], vt.lon[active])
+    # Search radius of a volunteer point: the longest travel distance of anyone living there.
+    radius = np.zeros(len(v_coords))
+    np.maximum.at(radius, v_point, vt.max_km[active])
+    tree = cKDTree(unit_vectors(r_coords[:, 0], r_coords[:, 1]))
+    hits = tree.query_ball_point(
+        unit_vectors(v_coords[:, 0], v_coords[:, 1]), chord_for_km(radius), return_sorted=False
+    )
+    counts = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
+    if counts.sum() == 0:
+        return empty
+    pair_b = np.repeat(np.arange(len(v_coords)), counts)
+    pair_a = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.intp, count=int(counts.sum()))
+    pair_d = haversine_km(r_coords[pair_a, 0], r_coords[pair_a, 1], v_coords[pair_b, 0], v_coords[pair_b, 1])
+    # Expand each point pair to the volunteers living on the volunteer point, keep those in reach.
+    by_point = np.argsort(v_point, kind="stable")
+    starts = np.searchsorted(v_point[by_point], np.arange(len(v_coords)))
+    sizes = np.bincount(v_point, minlength=len(v_coords))
+    n_each = sizes[pair_b]
+    owner = np.repeat(np.arange(len(pair_b)), n_each)
+    offset = np.arange(int(n_each.sum())) - np.repeat(np.cumsum(n_each) - n_each, n_each)
+    vol = active[by_point[starts[pair_b[owner]] + offset]]
+    dist = pair_d[owner]
+    keep = dist <= vt.max_km[vol]  # inclusive: a resident exactly at max_km is in reach
+    a, vol, dist = pair_a[owner][keep], vol[keep], dist[keep]
+    order = np.lexsort((vol, a))
+    return a[order], vol[order], dist[order], r_point
+
+
+def build_candidates(
+    rt: ResidentTable,
+    vt: VolunteerTable,
+    scorer: Scorer,
+    excluded: Iterable[tuple[int, int]] = (),
+) -> Candidates:
+    """All possible pairs as blocks; `excluded` holds (resident index, volunteer index) pairs."""
+    active = np.flatnonzero(vt.capacity > 0)
+    pa, pv, pd, r_point = reach_pairs(rt, vt, active)
+    n_points = int(r_point.max()) + 1 if r_point.size else 0
+    # Column ranges of each resident point in (pa, pv, pd), and the residents of each point.
+    col_start = np.searchsorted(pa, np.arange(n_points + 1))
+    res_order = np.argsort(r_point, kind="stable")
+    row_start = np.searchsorted(r_point[res_order], np.arange(n_points + 1))
+    banned: dict[int, list[int]] = {}
+    for r, v in excluded:
+        banned.setdefault(r, []).append(v)
+    blocks: list[Block] = []
+    degree = np.zeros(len(rt), dtype=np.int64)
+    for point in range(n_points):
+        c0, c1 = col_start[point], col_start[point + 1]
+        if c0 == c1:
+            continue
+        rows = res_order[row_start[point] : row_start[point + 1]]
+        cols, dist = pv[c0:c1], pd[c0:c1]
+        ok, score = scorer.block(rows, cols, dist)
+        units = np.where(ok, scorer.units(score), -1).astype(np.int32)
+        for i, r in enumerate(rows.tolist()):
+            for v in banned.get(r, ()):
+                j = np.searchsorted(cols, v)
+                if j < cols.size and cols[j] == v:
+                    units[i, j] = -1
+        degree[rows] = (units >= 0).sum(axis=1)
+        blocks.append(Block(rows, cols, dist, units, units.max(axis=1)))
+    return Candidates(blocks, degree)

@@ -1,0 +1,100 @@
+"""The public score formula and the possibility rules 2-5, vectorised over blocks of pairs.
+
+One code path computes every score (solve, rank_candidates, greedy), so the same pair always
+gets bit-for-bit the same float, whichever entry point asked for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .encode import ResidentTable, VolunteerTable
+from .model import SHARED_INTERESTS_CAP, SHARED_SLOTS_CAP, WAITING_CAP_DAYS, Weights
+
+# Integer score resolution used by the exact solver: the largest possible score (the sum of the
+# weights) is worth this many units, i.e. one unit is 0.0001 point with the default weights.
+UNITS_PER_TOTAL = 1_000_000
+
+
+def popcount(a: NDArray[np.integer]) -> NDArray[np.uint8]:
+    """Number of set bits of each element."""
+    return np.bitwise_count(a)
+
+
+def count_table(weight: float, cap: int) -> NDArray[np.float64]:
+    """Score part for 0..64 shared items: weight * min(k, cap) / cap (written as in the formula)."""
+    return np.array([weight * min(k, cap) / cap for k in range(65)], dtype=np.float64)
+
+
+def waiting_part(weights: Weights, days: NDArray[np.int64]) -> NDArray[np.float64]:
+    """weights.waiting * min(days, 180) / 180."""
+    return weights.waiting * np.minimum(days, WAITING_CAP_DAYS).astype(np.float64) / WAITING_CAP_DAYS
+
+
+def distance_part(weights: Weights, dist_km: NDArray[np.float64], max_km: NDArray[np.float64]) -> NDArray[np.float64]:
+    """weights.distance * (1 - d / max_km); full weight when max_km is 0 (then d is 0 too).
+
+    A volunteer who will travel 0 km only reaches residents on their own point; giving that
+    pair the whole distance weight avoids 0/0 and matches the limit of the formula at d = 0.
+    """
+    safe = np.where(max_km > 0, max_km, 1.0)
+    return np.where(max_km > 0, weights.distance * (1.0 - dist_km / safe), float(weights.distance))
+
+
+def shared_count(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """Number of shared words between bitset rows a (n, W) and b (m, W), as an (n, m) matrix."""
+    total = np.zeros((a.shape[0], b.shape[0]), dtype=np.int64)
+    for w in range(a.shape[1]):
+        total += popcount(a[:, w, None] & b[None, :, w])
+    return total
+
+
+def share_any(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> NDArray[np.bool_]:
+    """Whether bitset rows a (n, W) and b (m, W) share at least one word, as an (n, m) matrix."""
+    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.bool_)
+    for w in range(a.shape[1]):
+        out |= (a[:, w, None] & b[None, :, w]) != 0
+    return out
+
+
+class Scorer:
+    """Scores blocks of pairs (some residents x some volunteers) with fixed weights."""
+
+    def __init__(self, rt: ResidentTable, vt: VolunteerTable, weights: Weights) -> None:
+        self.rt, self.vt, self.weights = rt, vt, weights
+        self.wait = waiting_part(weights, rt.waiting_days)
+        self.slot_table = count_table(weights.slots, SHARED_SLOTS_CAP)
+        self.interest_table = count_table(weights.interests, SHARED_INTERESTS_CAP)
+        total = weights.total
+        # With all weights 0 every score is 0 and any maximum-cardinality set is optimal.
+        self.units_per_point = UNITS_PER_TOTAL / total if total > 0 else 0.0
+
+    def block(
+        self, rows: NDArray[np.intp], cols: NDArray[np.intp], dist_km: NDArray[np.float64]
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        """Possibility (rules 3-5) and float score of rows x cols; `dist_km` is per column.
+
+        The caller has already applied rule 2 (distance) and capacity > 0 to the columns, and
+        applies rule 6 (excluded pairs) afterwards.
+        """
+        rt, vt = self.rt, self.vt
+        shared_slots = rt.slots[rows, None] & vt.slots[None, cols]
+        ok = shared_slots != 0
+        ok &= share_any(rt.languages[rows], vt.languages[cols])
+        pref = rt.gender_pref[rows, None]
+        ok &= (pref == 0) | (pref == vt.gender[None, cols])
+        slots = self.slot_table[popcount(shared_slots)]
+        interests = self.interest_table[shared_count(rt.interests[rows], vt.interests[cols])]
+        dist = distance_part(self.weights, dist_km, vt.max_km[cols])
+        # Same summation order everywhere: waiting + distance + slots + interests.
+        score = self.wait[rows, None] + dist[None, :] + slots + interests
+        return ok, score
+
+    def units(self, score: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Scores as integers in solver units (rounded to the nearest unit)."""
+        return np.rint(score * self.units_per_point).astype(np.int64)
+
+    def max_units(self) -> int:
+        """Largest integer score a pair can get."""
+        return int(np.rint(self.weights.total * self.units_per_point))
