@@ -34,6 +34,7 @@ from app.models import (
 )
 from app.models.availability import mask_from_slots, slots_from_mask
 from app.services import audit
+from app.services.scope import territory_of_resident
 from app.services.settings import matching_weights
 
 
@@ -162,14 +163,6 @@ def _empty_run(run_by: User | None) -> MatchingRun:
     db.session.add(run)
     db.session.flush()
     return run
-
-
-def territory_of_resident(profile: ResidentProfile) -> uuid.UUID | None:
-    """The territory whose agents follow this resident."""
-    return db.session.scalar(
-        select(Commune.territory_id).join(Neighbourhood)
-        .where(Neighbourhood.id == profile.neighbourhood_id)
-    )
 
 
 def ranked_candidates(profile: ResidentProfile) -> list[matching.Pair]:

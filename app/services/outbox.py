@@ -1,11 +1,27 @@
-"""Notifications are written to the outbox in the change's own transaction, sent later by a worker."""
+"""Notifications are written to the outbox in the change's own transaction, sent later by a worker.
+
+Texts are short and in French; they never carry an address, a health word or a note: the person
+logs in to read the details.
+"""
 
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import Channel, OutboxMessage, User, utcnow
+
+
+def _message(channel: Channel, user: User | None, kind: str, recipient: str, subject: str,
+             body: str, dedup_key: str | None) -> OutboxMessage:
+    message = OutboxMessage(
+        created_at=utcnow(), channel=channel, kind=kind, user_id=user.id if user else None,
+        recipient=recipient, subject=subject, body=body, dedup_key=dedup_key,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    return message
 
 
 def enqueue_email(
@@ -22,16 +38,25 @@ def enqueue_email(
     address = recipient or (user.email if user else None)
     if not address:
         return None
-    message = OutboxMessage(
-        created_at=utcnow(),
-        channel=Channel.EMAIL,
-        kind=kind,
-        user_id=user.id if user else None,
-        recipient=address,
-        subject=subject,
-        body=render_template(f"emails/{template}.txt", user=user, **context),
-        dedup_key=dedup_key,
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(message)
-    return message
+    with force_locale(user.locale if user else "fr"):
+        body = render_template(f"emails/{template}.txt", user=user, **context)
+    return _message(Channel.EMAIL, user, kind, address, subject, body, dedup_key)
+
+
+def notify(user: User, kind: str, subject: str, template: str, *, dedup_key: str | None = None,
+           **context) -> list[OutboxMessage]:
+    """Tell a person by e-mail when they have one, else by SMS when they have a phone.
+
+    A resident registered at the desk often has only a phone: the SMS sender (pluggable, see
+    :mod:`app.notifications`) reaches them. ``dedup_key`` makes the message idempotent.
+    """
+    if user.anonymised_at is not None:
+        return []
+    if user.email:
+        message = enqueue_email(user, kind, subject, template, dedup_key=dedup_key, **context)
+        return [message] if message else []
+    if user.phone:
+        with force_locale(user.locale):
+            body = render_template(f"sms/{template}.txt", user=user, **context)
+        return [_message(Channel.SMS, user, kind, user.phone, subject, body.strip(), dedup_key)]
+    return []
