@@ -12,7 +12,10 @@ from flask import abort
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import Match, ResidentProfile, Visit, VolunteerProfile
+from app.models import Match, MatchStatus, ResidentProfile, Visit, VolunteerProfile
+
+#: A volunteer never sees a proposal an agent has not approved, nor one an agent rejected.
+HIDDEN_FROM_VOLUNTEER = (MatchStatus.PROPOSED, MatchStatus.REJECTED)
 
 
 def _get(model, object_id: uuid.UUID):
@@ -49,7 +52,7 @@ def match_of_resident(match_id: uuid.UUID) -> Match:
 def match_of_volunteer(match_id: uuid.UUID) -> Match:
     """A pair of the logged-in volunteer (proposals reach them only once an agent approved)."""
     match = _get(Match, match_id)
-    if match.volunteer_id != own_volunteer_profile().id:
+    if match.volunteer_id != own_volunteer_profile().id or match.status in HIDDEN_FROM_VOLUNTEER:
         abort(404)
     return match
 
