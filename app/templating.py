@@ -13,7 +13,8 @@ from app.models import Role
 
 #: Navigation per role: (endpoint, label).
 NAVIGATION = {
-    None: [("public.home", _l("Accueil")), ("public.how_matching_works", _l("Comment ça marche"))],
+    None: [("public.home", _l("Accueil")), ("public.refer", _l("Signaler une personne isolée")),
+           ("public.how_matching_works", _l("Comment ça marche"))],
     Role.RESIDENT: [("resident.home", _l("Ma demande"))],
     Role.VOLUNTEER: [("volunteer.home", _l("Mon espace bénévole"))],
     Role.AGENT: [("agent.home", _l("Tableau de bord"))],

@@ -6,6 +6,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from flask import g
 from flask.testing import FlaskClient
 
 from app.extensions import db
@@ -111,6 +112,16 @@ class LoggingClient(FlaskClient):
         """Turn a plain test client into this class."""
         client.__class__ = cls
         return client
+
+    def open(self, *args, **kwargs):
+        """Each request gets a fresh ``g``, as in production.
+
+        The test's app context is reused by the requests (Flask pushes none of its own when one
+        is active), so values cached in ``g`` such as the CSRF token would leak across requests.
+        """
+        for key in list(g):
+            g.pop(key)
+        return super().open(*args, **kwargs)
 
     def post_form(self, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
         """GET ``page`` (default ``url``) for its CSRF token, then POST ``data`` to ``url``."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, make_response, redirect, render_template, request
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from app.extensions import db
 from app.public import bp
+from app.public.forms import ReferralForm
 from app.security.access import public
 from app.security.redirects import safe_next, safe_referrer
+from app.services.referrals import ReferralInput, submit_referral
 from app.services.settings import matching_weights
 
 
@@ -74,3 +76,29 @@ def set_language(code: str):
             db.session.commit()
     return response
 
+
+
+@bp.route("/signaler", methods=["GET", "POST"])
+@public
+def refer():
+    """Signal an isolated person who agreed to be contacted; the referrer sees a confirmation only."""
+    form = ReferralForm()
+    if form.validate_on_submit():
+        submit_referral(ReferralInput(
+            first_name=form.first_name.data, last_name=form.last_name.data,
+            phone=form.phone.data, email=form.email.data, address=form.address.data,
+            commune_insee=form.commune.data, reason=form.reason.data.strip(),
+            referrer_name=form.referrer_name.data, referrer_relation=form.referrer_relation.data,
+            referrer_phone=form.referrer_phone.data, referrer_email=form.referrer_email.data,
+            person_agreed=True,
+        ))
+        db.session.commit()
+        return redirect(url_for("public.refer_done"))
+    return render_template("public/refer.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/signaler/merci")
+@public
+def refer_done():
+    """Confirmation after a referral."""
+    return render_template("public/refer_done.html")

@@ -19,9 +19,13 @@ def record(
     *,
     actor: User | None = None,
     territory_id: uuid.UUID | None = None,
+    anonymous_role: str = "system",
     **detail: Any,
 ) -> AuditEntry:
-    """Append an entry; the actor defaults to the logged-in user, else "system".
+    """Append an entry; the actor defaults to the logged-in user, else ``anonymous_role``.
+
+    ``anonymous_role`` names who acted without an account: "system" for scheduled jobs,
+    "public" for a form anyone may send.
 
     ``detail`` holds codes and states only: never addresses, phone numbers or notes.
     """
@@ -30,7 +34,7 @@ def record(
     entry = AuditEntry(
         at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_role=actor.role.value if actor else "system",
+        actor_role=actor.role.value if actor else anonymous_role,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
