@@ -1,8 +1,11 @@
 """The data model: one module per aggregate, all re-exported here."""
 
 from app.models.base import Base, utcnow
+from app.models.campaign import Campaign, CampaignCall
 from app.models.concern import Concern, ConcernNote, Referral
 from app.models.enums import (
+    CallStatus,
+    CampaignKind,
     Channel,
     ConcernSource,
     ConcernStatus,
@@ -28,7 +31,7 @@ from app.models.user import PasswordResetToken, User, UserSession
 from app.models.visit import Visit, VisitLog
 
 __all__ = [
-    "AuditEntry", "Base", "Channel", "Commune", "CommunePostcode", "Concern", "ConcernNote",
+    "AuditEntry", "Base", "CallStatus", "Campaign", "CampaignCall", "CampaignKind", "Channel", "Commune", "CommunePostcode", "Concern", "ConcernNote",
     "ConcernSource", "ConcernStatus", "ConsentMethod", "ConsentRecord", "Gender", "Match",
     "MatchStatus", "MatchingRun", "Mood", "Neighbourhood", "OutboxMessage", "OutboxStatus",
     "PasswordResetToken", "Referral", "ReferralStatus", "RequestStatus", "ResidentProfile",

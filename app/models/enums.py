@@ -156,3 +156,19 @@ class OutboxStatus(str, enum.Enum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class CampaignKind(str, enum.Enum):
+    """Seasonal call campaigns (plan canicule, plan grand froid)."""
+
+    HEATWAVE = "heatwave"
+    COLD = "cold"
+
+
+class CallStatus(str, enum.Enum):
+    """The outcome of a campaign call to one resident."""
+
+    PENDING = "pending"
+    REACHED = "reached"
+    NOT_REACHED = "not_reached"
+    VISIT_NEEDED = "visit_needed"
