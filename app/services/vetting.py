@@ -82,10 +82,14 @@ def record_step(volunteer: VolunteerProfile, kind: VettingKind, agent: User, *,
     return step
 
 
-def _move(volunteer: VolunteerProfile, decision: str, new: VolunteerStatus, agent: User,
-          reason: str | None = None) -> VolunteerProfile:
+def _require(volunteer: VolunteerProfile, decision: str) -> None:
     if volunteer.status not in ALLOWED[decision]:
         raise InvalidTransition(_("Cette décision n'est pas possible dans l'état actuel du dossier."))
+
+
+def _move(volunteer: VolunteerProfile, decision: str, new: VolunteerStatus, agent: User,
+          reason: str | None = None) -> VolunteerProfile:
+    _require(volunteer, decision)
     old = volunteer.status
     volunteer.status = new
     volunteer.status_changed_at = utcnow()
@@ -98,6 +102,7 @@ def _move(volunteer: VolunteerProfile, decision: str, new: VolunteerStatus, agen
 
 def approve(volunteer: VolunteerProfile, agent: User) -> VolunteerProfile:
     """Approve a volunteer whose every step is done and valid."""
+    _require(volunteer, "approve")
     missing = missing_steps(volunteer)
     if missing:
         from app.vocabulary import VETTING_LABELS
@@ -125,6 +130,7 @@ def suspend(volunteer: VolunteerProfile, agent: User, reason: str) -> VolunteerP
 
 def reinstate(volunteer: VolunteerProfile, agent: User) -> VolunteerProfile:
     """Lift a suspension (steps must still be valid)."""
+    _require(volunteer, "reinstate")
     if missing_steps(volunteer):
         raise DomainError(_("Des étapes ont expiré : refaites-les avant de réintégrer ce bénévole."))
     return _move(volunteer, "reinstate", V.APPROVED, agent)
