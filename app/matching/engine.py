@@ -60,6 +60,18 @@ def prepare(
     return Prepared(res, vol, scorer, build_candidates(rt, vt, scorer, excluded))
 
 
+def result_from_assignment(prep: Prepared, match_v: np.ndarray) -> MatchResult:
+    """Explained pairs (resident id order) and unmatched residents with their reason."""
+    matched = np.flatnonzero(match_v >= 0)
+    pairs = make_pairs(prep.scorer, prep.residents, prep.volunteers, matched, match_v[matched])
+    degree = prep.candidates.degree
+    unmatched = [
+        Unmatched(prep.residents[i].id, REASON_NO_CANDIDATE if degree[i] == 0 else REASON_ALL_TAKEN)
+        for i in np.flatnonzero(match_v < 0).tolist()
+    ]
+    return MatchResult(pairs, unmatched, len(pairs), math.fsum(p.score for p in pairs))
+
+
 def solve_with_stats(
     residents: Sequence[Resident],
     volunteers: Sequence[Volunteer],
@@ -76,14 +88,7 @@ def solve_with_stats(
     match_v = optimal_assignment(
         prep.candidates, prep.scorer.vt.capacity, prep.scorer.max_units(), stats.solver
     )
-    matched = np.flatnonzero(match_v >= 0)
-    pairs = make_pairs(prep.scorer, prep.residents, prep.volunteers, matched, match_v[matched])
-    degree = prep.candidates.degree
-    unmatched = [
-        Unmatched(prep.residents[i].id, REASON_NO_CANDIDATE if degree[i] == 0 else REASON_ALL_TAKEN)
-        for i in np.flatnonzero(match_v < 0).tolist()
-    ]
-    result = MatchResult(pairs, unmatched, len(pairs), math.fsum(p.score for p in pairs))
+    result = result_from_assignment(prep, match_v)
     stats.solve_s = time.perf_counter() - start
     return result, stats
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
 from .candidates import Candidates
+from .model import MatchResult, Resident, Volunteer, Weights
 
 
 def greedy_assignment(
@@ -37,3 +40,17 @@ def greedy_assignment(
             match_v[r] = v
             left[v] -= 1
     return match_v
+
+
+def greedy_match(
+    residents: Sequence[Resident],
+    volunteers: Sequence[Volunteer],
+    excluded_pairs: Iterable[tuple[str, str]] = frozenset(),
+    weights: Weights = Weights(),
+) -> MatchResult:
+    """The greedy baseline as a MatchResult, on the same rules and scores as solve()."""
+    from .engine import prepare, result_from_assignment  # engine does not import greedy
+
+    prep = prepare(residents, volunteers, excluded_pairs, weights)
+    match_v = greedy_assignment(prep.candidates, prep.scorer.vt.capacity, prep.scorer.rt.waiting_days)
+    return result_from_assignment(prep, match_v)
