@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -37,8 +37,7 @@ def install(app: Flask) -> None:
 
 def _globals() -> dict:
     config = current_app.config
-    role = current_user.role if current_user.is_authenticated else None
-    return {
+    values = {
         "organisation": {
             "name": config["ORGANISATION_NAME"],
             "phone": config["ORGANISATION_PHONE"],
@@ -46,9 +45,13 @@ def _globals() -> dict:
             "address": config["ORGANISATION_ADDRESS"],
         },
         "service_name": config["SERVICE_NAME"],
-        "navigation": [(url_for(e), label, request.endpoint == e) for e, label in NAVIGATION[role]],
         "current_locale": str(get_locale() or "fr"),
     }
+    if has_request_context():  # e-mails are also rendered by workers, outside any request
+        role = current_user.role if current_user.is_authenticated else None
+        values["navigation"] = [(url_for(e), label, request.endpoint == e)
+                                for e, label in NAVIGATION[role]]
+    return values
 
 
 def _tel_href(number: str | None) -> str:
