@@ -27,23 +27,32 @@ MAX_DESCRIPTION = 2000
 MAX_CANCEL_REASON = 250
 
 
-class StrippedText(Stripped):
-    """A multi-line text whose surrounding blanks are dropped.
+CONTROL_MESSAGE = _l("Ce texte contient un caractère invisible non autorisé : "
+                     "effacez-le et tapez le texte à nouveau.")
 
-    Line breaks and tabs are what a text area is for; other control characters (NUL, escapes)
-    cannot be typed and PostgreSQL refuses NUL, so they are refused with a message.
+
+class PlainLine(Stripped):
+    """One line of text with no control character.
+
+    NUL and escapes cannot be typed in a browser, and PostgreSQL refuses NUL in text: such a
+    value gets a message next to the field instead of failing at the database.
     """
 
-    widget = TextArea()
-    #: Control characters a person types in a text area.
-    ALLOWED_CONTROLS = frozenset("\n\r\t")
+    #: Control characters a person may type in this field.
+    allowed_controls: frozenset[str] = frozenset()
 
     def pre_validate(self, form):
-        """Refuse invisible control characters other than line breaks and tabs."""
-        if self.data and any(unicodedata.category(c) == "Cc" and c not in self.ALLOWED_CONTROLS
+        """Refuse invisible control characters before any other check sees them."""
+        if self.data and any(unicodedata.category(c) == "Cc" and c not in self.allowed_controls
                              for c in self.data):
-            raise ValidationError(_l("Ce texte contient un caractère invisible non autorisé : "
-                                     "effacez-le et tapez le texte à nouveau."))
+            raise ValidationError(CONTROL_MESSAGE)
+
+
+class StrippedText(PlainLine):
+    """Several lines of text: line breaks and tabs are allowed, other control characters not."""
+
+    widget = TextArea()
+    allowed_controls = frozenset("\n\r\t")
 
 
 def _too_long(n: int):
@@ -105,18 +114,18 @@ class ConcernForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """Where the resident lives, how to reach them, what visits they wish and when."""
 
-    address = Stripped(_l("Adresse postale"), [DataRequired(REQUIRED), _too_long(250)],
+    address = PlainLine(_l("Adresse postale"), [DataRequired(REQUIRED), _too_long(250)],
                        description=_l("Numéro et rue. Elle n'est donnée au bénévole qu'une fois "
                                       "la mise en relation acceptée."),
                        render_kw={"autocomplete": "street-address"})
-    postcode = Stripped(_l("Code postal"),
+    postcode = PlainLine(_l("Code postal"),
                         [DataRequired(REQUIRED),
                          Regexp(r"^\d{5}$", message=_l("Le code postal compte 5 chiffres, "
                                                        "par exemple 64000."))],
                         render_kw={"autocomplete": "postal-code", "inputmode": "numeric",
                                    "maxlength": 5})
     neighbourhood = NeighbourhoodField(_l("Votre quartier ou votre commune"))
-    phone = Stripped(_l("Téléphone"), [Optional(), _too_long(30), PhoneNumber()],
+    phone = PlainLine(_l("Téléphone"), [Optional(), _too_long(30), PhoneNumber()],
                      description=_l("Par exemple 06 12 34 56 78. Nous vous appelons à ce numéro."),
                      render_kw={"autocomplete": "tel", "type": "tel"})
     visit_kind = RadioField(_l("Quel genre de visite souhaitez-vous ?"),
