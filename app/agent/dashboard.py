@@ -1,4 +1,4 @@
-"""Agent console."""
+"""Agent console: the dashboard of the territory."""
 
 from __future__ import annotations
 
@@ -10,5 +10,5 @@ from app.agent import bp
 
 @bp.route("/")
 def home():
-    """The dashboard of the agent's territory (filled in by the agent console issue)."""
+    """What needs doing now, with counts that link to their queues."""
     return render_template("agent/home.html", territory=current_user.territory)

@@ -1,0 +1,3 @@
+"""Agent console: proposals (being built)."""
+
+from app.agent import bp  # noqa: F401

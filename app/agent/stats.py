@@ -1,0 +1,3 @@
+"""Agent console: stats (being built)."""
+
+from app.agent import bp  # noqa: F401
