@@ -11,6 +11,7 @@ from app.commands.common import fail, read_text_file
 from app.extensions import db
 from app.services import audit
 from app.services.places import (
+    MAX_REPORTED,
     InvalidFile,
     parse_communes,
     parse_neighbourhoods,
@@ -51,5 +52,8 @@ def import_neighbourhoods(path: Path) -> None:
 
 
 def _fail_import(path: Path, exc: InvalidFile) -> None:
-    more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
+    others = len(exc.errors) - 1
+    # The parser stops listing at MAX_REPORTED problems: past that, there may be more.
+    more = ("" if not others else f" (and {others} more)" if len(exc.errors) < MAX_REPORTED
+            else f" (and at least {others} more)")
     fail(f"{path}: {exc.errors[0]}{more}")

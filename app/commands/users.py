@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -25,6 +26,14 @@ from app.services.errors import DomainError
 def create_user(email, role, first_name, last_name, territory, password) -> None:
     """Create an agent or administrator account."""
     role = Role(role)
+    for option, value in (("--first-name", first_name), ("--last-name", last_name)):
+        if not value.strip():
+            fail(f"{option} is empty")
+    try:
+        # The same check as the forms' (no DNS look-up), so the account can log in through them.
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        fail(f"--email: {email!r} is not an e-mail address")
     problem = password_problem(password)
     if problem:
         fail(f"password: {problem.replace('_', ' ')} (at least 12 characters, not a common one)")
@@ -35,8 +44,8 @@ def create_user(email, role, first_name, last_name, territory, password) -> None
         territory_row = db.session.scalar(select(Territory).where(Territory.name == territory))
         if territory_row is None:
             fail(f"--territory: no territory named {territory!r}")
-    if "@" not in email:
-        fail(f"--email: {email!r} is not an e-mail address")
+    elif territory:
+        fail("--territory is only for an agent (an administrator sees every territory)")
     try:
         user = accounts.create_user(
             role, accounts.Identity(first_name=first_name, last_name=last_name,

@@ -99,7 +99,8 @@ def parse_communes(text: str) -> list[CommuneRow]:
         code = _text(row, "insee_code", 5)
         if len(code) != 5 or not code[:2].isalnum() or not code[2:].isdigit():
             raise ValueError(f"insee_code {code!r} is not an INSEE code")
-        postcodes = tuple((row.get("postcodes") or "").split())
+        # A postcode written twice is the same postcode (a second row would break the key).
+        postcodes = tuple(dict.fromkeys((row.get("postcodes") or "").split()))
         if not postcodes or any(len(p) != 5 or not p.isdigit() for p in postcodes):
             raise ValueError(f"postcodes {row.get('postcodes')!r} are not 5-digit postcodes")
         try:
@@ -111,8 +112,9 @@ def parse_communes(text: str) -> list[CommuneRow]:
         return CommuneRow(code, _text(row, "name", 120), postcodes, population,
                           _coordinate(row, "latitude", 90), _coordinate(row, "longitude", 180))
 
-    rows = _check_all(_rows(text, COMMUNE_COLUMNS), check)
-    _refuse_duplicates([(r.insee_code,) for r in rows], "insee_code")
+    lines = _rows(text, COMMUNE_COLUMNS)
+    rows = _check_all(lines, check)
+    _refuse_duplicates(lines, [(r.insee_code,) for r in rows], "insee_code")
     return rows
 
 
@@ -127,18 +129,25 @@ def parse_neighbourhoods(text: str) -> list[NeighbourhoodRow]:
         return NeighbourhoodRow(code, _text(row, "name", 120),
                                 _coordinate(row, "latitude", 90), _coordinate(row, "longitude", 180))
 
-    rows = _check_all(_rows(text, NEIGHBOURHOOD_COLUMNS), check)
-    _refuse_duplicates([(r.commune_insee, r.name.casefold()) for r in rows], "commune_insee, name")
+    lines = _rows(text, NEIGHBOURHOOD_COLUMNS)
+    rows = _check_all(lines, check)
+    _refuse_duplicates(lines, [(r.commune_insee, r.name.casefold()) for r in rows],
+                       "commune_insee, name")
     return rows
 
 
-def _refuse_duplicates(keys: list[tuple], what: str) -> None:
+def _refuse_duplicates(lines: list[tuple[int, dict]], keys: list[tuple], what: str) -> None:
+    """Refuse rows with the same key; ``lines`` gives each row's line in the file.
+
+    Line numbers come from the reader, not from the row's position: blank lines are skipped
+    and a quoted field may span several lines.
+    """
     seen: dict[tuple, int] = {}
     errors = []
-    for index, key in enumerate(keys):
+    for (line, _), key in zip(lines, keys):
         if key in seen:
-            errors.append(f"line {index + 2}: same {what} as line {seen[key] + 2}")
-        seen.setdefault(key, index)
+            errors.append(f"line {line}: same {what} as line {seen[key]}")
+        seen.setdefault(key, line)
     if errors:
         raise InvalidFile(errors[:MAX_REPORTED])
 
