@@ -131,6 +131,7 @@ def run_child(method: str, n_res: int, seed: int) -> dict:
         out = {"candidates_s": stats.candidates_s, "solve_s": stats.solve_s, "matched": result.matched,
                "total_score": result.total_score, "pairs": stats.possible_pairs, "rounds": stats.solver.rounds,
                "edges": stats.solver.edges, "added": stats.solver.added,
+               "full_solves": stats.solver.full_solves, "region_solves": stats.solver.region_solves,
                "unmatched_no_candidate": sum(u.reason == "no_candidate" for u in result.unmatched)}
     else:
         t0 = time.perf_counter()

@@ -7,26 +7,30 @@ i.e. 0.0001 point with the default weights). OR-Tools' `SimpleMinCostFlow.
 solve_max_flow_with_min_cost` first computes the maximum flow (= the largest number of matched
 residents, each at most once, each volunteer at most `capacity` times) and then, among the
 flows of that value, one of minimum cost (= the largest total score). That is the lexicographic
-objective itself, so no weight has to dominate another inside the solver; the solver is exact
-on integers (cost scaling ends at epsilon = 1 after multiplying costs by n + 1).
+objective itself, so no weight has to dominate another inside the solver, and the solver is
+exact on integers (cost scaling ends at epsilon = 1 after multiplying costs by n + 1).
 
 Rounding. Scores are rounded to the nearest unit before solving, so the result is the exact
 optimum for the rounded scores. Its true total is then within k / units_per_point of the true
 optimum for k matched residents (each rounding error is at most half a unit, on both sides);
-with the default weights, 100,000 pairs could lose at most 10 points in total, and in practice
+with the default weights 100,000 pairs could lose at most 10 points in total, and in practice
 only ties closer than 0.0001 point are decided by the rounding.
 
-Speed (sparsify, then certify). A city of 100,000 residents has tens of millions of possible
-pairs, far too many for any general solver in a few seconds. We solve on a small subset E' of
-the pairs (each resident's best few), then prove or disprove optimality on all pairs with LP
-duality: the assignment LP is totally unimodular, and for the equivalent single objective
-W = BIG + s (BIG = (n + 1) * (max s + 1), so one more match always beats any score) a solution
-optimal on E' is optimal on all pairs iff some dual prices u (residents) and p (volunteers),
-optimal for E', satisfy u_r + p_v >= W_rv on every possible pair. We compute the smallest such
-p for E' (longest alternating paths, a Bellman-Ford on E'), scan every pair, add the violated
-ones to E' and solve again; a round that finds no violation ends with a certified optimum.
-Every round adds at least one pair, so this terminates, and it never relies on E' being "good
-enough": the answer is the optimum of the full problem whatever the first E' was.
+Certificate. For the proof we use the equivalent single objective W = BIG + s with
+BIG = (n + 1) * (max s + 1), so that one more match is worth more than any score difference.
+The assignment LP is totally unimodular; a solution optimal on a subset E' of the pairs is
+optimal on all pairs iff dual values u (residents) and p (volunteers), optimal on E', satisfy
+u_r + p_v >= W_rv on every possible pair (duals.py computes them, certify.py checks the pairs).
+
+Speed (sparsify, certify, repair). A city of 100,000 residents has tens of millions of possible
+pairs, too many for any general solver in a few seconds. We solve on a small E' (each
+resident's best pairs by score minus an estimated price, prices.py), check every pair against
+the duals, add the most violated pairs of each row, and repair: when the added pairs can only
+change a region of the solution (volunteers within reach, in reduced cost, of the new pairs),
+only that region is solved again, everything else kept; otherwise E' is solved from scratch.
+A repair that was not enough is caught by duals.py and followed by a full solve. Every round
+adds at least one pair to E', so this ends, and it ends only with a certificate: the answer
+is the optimum of the whole problem whatever the heuristics chose.
 """
 
 from __future__ import annotations
@@ -36,64 +40,29 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
+from . import prices
 from .candidates import Candidates
+from .certify import Certifier
+from .duals import assignment, dual_prices
+from .solver_types import Edges
 
-# Pairs per resident in the first restricted problem (the best-scoring ones).
-FIRST_EDGES_PER_RESIDENT = 8
+ADDED_PER_ROW = 3  # violated pairs added per resident and round (the most violated ones)
+REGION_MAX_FRACTION = 0.3  # a larger region is solved as a whole instead
+REGION_REACH = 1.0  # search this many times the largest violation (exchanges may chain)
 
 
 @dataclass
 class SolverStats:
-    """What the solver did, for the benchmark."""
+    """What the solver did, for the benchmark and the tests."""
 
     rounds: int = 0
     edges: list[int] = field(default_factory=list)  # size of E' in each round
     added: list[int] = field(default_factory=list)  # violated pairs added after each round
-
-
-@dataclass(frozen=True)
-class Edges:
-    """A set of pairs (resident index, volunteer index, integer score), sorted by (r, v)."""
-
-    r: NDArray[np.int64]
-    v: NDArray[np.int64]
-    s: NDArray[np.int64]
-
-    @staticmethod
-    def sorted(r: NDArray[np.int64], v: NDArray[np.int64], s: NDArray[np.int64]) -> Edges:
-        """Edges in (resident, volunteer) order, so that the solver input is deterministic."""
-        order = np.lexsort((v, r))
-        return Edges(r[order], v[order], s[order])
-
-    def __len__(self) -> int:
-        return int(self.r.size)
-
-
-def first_edges(cands: Candidates, k: int) -> Edges:
-    """Each resident's k best pairs (all of them if fewer)."""
-    rs, vs, ss = [], [], []
-    for b in cands.blocks:
-        if b.cols.size > k:
-            # A partition is enough: E' only has to be a deterministic start, not a ranking.
-            top = np.argpartition(-b.units, k - 1, axis=1)[:, :k]
-        else:
-            top = np.broadcast_to(np.arange(b.cols.size), (b.rows.size, b.cols.size))
-        units = np.take_along_axis(b.units, top, axis=1)
-        i, j = np.nonzero(units >= 0)
-        rs.append(b.rows[i])
-        vs.append(b.cols[top[i, j]])
-        ss.append(units[i, j])
-    return _concat(rs, vs, ss)
-
-
-def _concat(rs: list, vs: list, ss: list) -> Edges:
-    if not rs:
-        z = np.zeros(0, dtype=np.int64)
-        return Edges(z, z, z)
-    return Edges.sorted(
-        np.concatenate(rs).astype(np.int64), np.concatenate(vs).astype(np.int64), np.concatenate(ss).astype(np.int64)
-    )
+    full_solves: int = 0
+    region_solves: int = 0
 
 
 def solve_restricted(edges: Edges, capacity: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -105,10 +74,7 @@ def solve_restricted(edges: Edges, capacity: NDArray[np.int64]) -> NDArray[np.bo
     n_r = res_nodes.size
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        r_local.astype(np.int32),
-        (n_r + v_local).astype(np.int32),
-        np.ones(len(edges), dtype=np.int64),
-        -edges.s,
+        r_local.astype(np.int32), (n_r + v_local).astype(np.int32), np.ones(len(edges), dtype=np.int64), -edges.s
     )
     # No explicit source or sink: the solver links supplies and demands to its own.
     supplies = np.concatenate([np.ones(n_r, dtype=np.int64), -capacity[vol_nodes]])
@@ -119,86 +85,94 @@ def solve_restricted(edges: Edges, capacity: NDArray[np.int64]) -> NDArray[np.bo
     return flow.flows(np.arange(len(edges), dtype=np.int32)) > 0
 
 
-def _ranges(starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Concatenation of arange(s, e) for each (s, e)."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return np.arange(total, dtype=np.int64) + shift
+def _region(old: Edges, used: NDArray[np.bool_], extra: Edges, price: NDArray[np.int64], n_res: int) -> NDArray[np.bool_]:
+    """Volunteers that an improving exchange through the new pairs can plausibly touch.
 
-
-def dual_prices(
-    edges: Edges, used: NDArray[np.bool_], capacity: NDArray[np.int64], n_res: int, big: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Smallest optimal volunteer prices p for E', and resident values u - BIG.
-
-    p_v is the longest alternating path ending at v, starting either at any volunteer with
-    price 0 or with an edge (r0, v1) of weight W from an unmatched r0; a matched resident r
-    (on v) contributes an arc v -> v' of length s(r, v') - s(r, v). Optimality of the
-    restricted solution means there is no positive cycle, so Bellman-Ford converges.
+    Arcs v -> v' (a resident on v moves to v') have reduced cost p_v' - p_v - gain >= 0 on E'.
+    An improving exchange through a new pair (r moves from v to v', violation delta) costs
+    less than delta in reduced cost: a chain from v' that ends on a free place, and a chain
+    that refills v (it may start anywhere a resident can leave). So its volunteers lie within
+    delta after v' or within delta before v: two Dijkstra searches, forward and backward,
+    from a super-source. Exchanges through several new pairs can reach further; solver.py
+    then notices that the repair was not enough and solves everything.
     """
-    n_vol = capacity.size
-    match_v = np.full(n_res, -1, dtype=np.int64)
-    match_s = np.zeros(n_res, dtype=np.int64)
-    match_v[edges.r[used]] = edges.v[used]
-    match_s[edges.r[used]] = edges.s[used]
-    price = np.zeros(n_vol, dtype=np.int64)
-    free = match_v[edges.r] < 0
-    np.maximum.at(price, edges.v[free], big + edges.s[free])
-    arc = (~free) & (~used)
-    tail = match_v[edges.r[arc]]
-    order = np.argsort(tail, kind="stable")
-    tail, head = tail[order], edges.v[arc][order]
-    length = (edges.s[arc] - match_s[edges.r[arc]])[order]
-    ptr = np.searchsorted(tail, np.arange(n_vol + 1))
-    frontier = np.unique(tail)
-    for _ in range(n_vol + 2):
-        idx = _ranges(ptr[frontier], ptr[frontier + 1])
-        cand = price[tail[idx]] + length[idx]
-        better = cand > price[head[idx]]
-        if not better.any():
-            break
-        np.maximum.at(price, head[idx][better], cand[better])
-        frontier = np.unique(head[idx][better])
-    else:
-        raise RuntimeError("positive alternating cycle: the restricted solution is not optimal")
-    u_minus_big = np.full(n_res, -big, dtype=np.int64)
-    matched = match_v >= 0
-    u_minus_big[matched] = match_s[matched] - price[match_v[matched]]
-    _check_complementary_slackness(edges, used, capacity, price, u_minus_big, big)
-    return price, u_minus_big
+    n_vol = price.size
+    match_v, match_s = assignment(old, used, n_res)
+    arc = (match_v[old.r] >= 0) & ~used
+    tail, head = match_v[old.r[arc]], old.v[arc]
+    reduced = (price[head] - price[tail] - (old.s[arc] - match_s[old.r[arc]])).astype(np.float64)
+    matched = match_v[extra.r] >= 0
+    delta = np.where(
+        matched,
+        extra.s - match_s[extra.r] - (price[extra.v] - price[np.maximum(match_v[extra.r], 0)]),
+        0,
+    ).astype(np.float64)
+    limit = REGION_REACH * float(delta.max()) if matched.any() else 0.0
+    # An unmatched resident's violation is worth about BIG; search as far as the others.
+    budget = np.where(matched, REGION_REACH * delta, limit)
+    region = np.zeros(n_vol, dtype=np.bool_)
+    region[extra.v] = True
+    region[match_v[extra.r][matched]] = True
+    for starts, sources_budget, forward in (
+        (extra.v, budget, True),
+        (match_v[extra.r][matched], budget[matched], False),
+    ):
+        t, h = (tail, head) if forward else (head, tail)
+        graph = _graph(t, h, reduced, starts, limit - sources_budget, n_vol)
+        dist = dijkstra(graph, indices=n_vol, limit=limit + 1.0)
+        region |= np.isfinite(dist[:n_vol])
+    return region
 
 
-def _check_complementary_slackness(
-    edges: Edges, used: NDArray[np.bool_], capacity: NDArray[np.int64],
-    price: NDArray[np.int64], u_minus_big: NDArray[np.int64], big: int,
-) -> None:
-    """Guard: the prices must prove the restricted solution optimal (else a solver bug)."""
-    load = np.bincount(edges.v[used], minlength=capacity.size)
-    in_graph = np.zeros(capacity.size, dtype=np.bool_)
-    in_graph[edges.v] = True
-    if np.any(price[in_graph & (load < capacity)] != 0) or np.any(u_minus_big + big < 0):
-        raise RuntimeError("dual prices do not certify the restricted solution")
+def _graph(tail, head, cost, src_heads, src_cost, n_vol) -> csr_matrix:
+    """Graph of the volunteers plus a super-source (node n_vol); parallel arcs keep the cheapest.
+
+    Every arc costs one unit more than its reduced cost: csgraph ignores explicit zeros, and
+    the extra unit keeps the search from wandering along long chains of ties.
+    """
+    t = np.concatenate([tail, np.full(src_heads.size, n_vol)])
+    h = np.concatenate([head, src_heads])
+    c = np.concatenate([cost, np.asarray(src_cost, dtype=np.float64)]) + 1.0
+    order = np.lexsort((c, h, t))
+    t, h, c = t[order], h[order], c[order]
+    first = np.ones(t.size, dtype=np.bool_)
+    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    return csr_matrix((c[first], (t[first], h[first])), shape=(n_vol + 1, n_vol + 1))
 
 
-def violated_pairs(cands: Candidates, price: NDArray[np.int64], u_minus_big: NDArray[np.int64]) -> Edges:
-    """Every possible pair with u_r + p_v < W_rv, i.e. s_rv > (u_r - BIG) + p_v."""
-    rs, vs, ss = [], [], []
-    for b in cands.blocks:
-        u = u_minus_big[b.rows]
-        # p >= 0, so a row whose u - BIG already reaches its best score cannot be violated.
-        check = (u < b.row_max) & (b.row_max >= 0)
-        if not check.any():
-            continue
-        units = b.units[check]
-        bad = (units >= 0) & (units > u[check, None] + price[b.cols][None, :])
-        i, j = np.nonzero(bad)
-        rs.append(b.rows[check][i])
-        vs.append(b.cols[j])
-        ss.append(units[i, j])
-    return _concat(rs, vs, ss)
+def _repair(
+    edges: Edges, used: NDArray[np.bool_], is_new: NDArray[np.bool_], extra: Edges,
+    price: NDArray[np.int64], capacity: NDArray[np.int64], n_res: int, stats: SolverStats,
+) -> NDArray[np.bool_]:
+    """Solve again only the region the new pairs can change, if it is small enough."""
+    old = Edges(edges.r[~is_new], edges.v[~is_new], edges.s[~is_new])
+    region = _region(old, used[~is_new], extra, price, n_res)
+    if region.sum() > REGION_MAX_FRACTION * np.unique(edges.v).size:
+        stats.full_solves += 1
+        return solve_restricted(edges, capacity)
+    stats.region_solves += 1
+    match_v, _ = assignment(edges, used, n_res)
+    in_region = np.zeros(n_res, dtype=np.bool_)
+    in_region[extra.r] = True
+    in_region[(match_v >= 0) & region[np.maximum(match_v, 0)]] = True
+    # Unmatched residents next to the region may take a place it frees.
+    unmatched_edge = (match_v[edges.r] < 0) & region[edges.v]
+    in_region[edges.r[unmatched_edge]] = True
+    # Residents of the region are matched inside it (or not at all), so capacities stay whole.
+    sub = in_region[edges.r] & region[edges.v]
+    new_used = used.copy()
+    new_used[in_region[edges.r]] = False
+    new_used[np.flatnonzero(sub)] = solve_restricted(Edges(edges.r[sub], edges.v[sub], edges.s[sub]), capacity)
+    return new_used
+
+
+def _merge(edges: Edges, used: NDArray[np.bool_], extra: Edges) -> tuple[Edges, NDArray[np.bool_], NDArray[np.bool_]]:
+    r = np.concatenate([edges.r, extra.r])
+    v = np.concatenate([edges.v, extra.v])
+    order = np.lexsort((v, r))
+    is_new = np.concatenate([np.zeros(len(edges), np.bool_), np.ones(len(extra), np.bool_)])[order]
+    flags = np.concatenate([used, np.zeros(len(extra), np.bool_)])[order]
+    return Edges(r[order], v[order], np.concatenate([edges.s, extra.s])[order]), flags, is_new
 
 
 def optimal_assignment(
@@ -208,19 +182,31 @@ def optimal_assignment(
     n_res = cands.degree.size
     stats = stats if stats is not None else SolverStats()
     big = (n_res + 1) * (max_units + 1)
-    edges = first_edges(cands, FIRST_EDGES_PER_RESIDENT)
+    if cands.n_pairs == 0:
+        return np.full(n_res, -1, dtype=np.int64)
+    vols, units = prices.top_table(cands, prices.TOP_PER_RESIDENT)
+    market = prices.market_prices(vols, units, capacity)
+    edges = Edges.sorted(*prices.first_pairs(vols, units, market))
+    del vols, units
+    certifier = Certifier(cands, capacity.size, ADDED_PER_ROW)
+    used = solve_restricted(edges, capacity)
+    stats.full_solves += 1
     while True:
         stats.rounds += 1
         stats.edges.append(len(edges))
-        used = solve_restricted(edges, capacity)
-        price, u_minus_big = dual_prices(edges, used, capacity, n_res, big)
-        extra = violated_pairs(cands, price, u_minus_big)
+        duals = dual_prices(edges, used, capacity, n_res, big)
+        if duals is None:  # the region repair was not enough: solve E' as a whole
+            used = solve_restricted(edges, capacity)
+            stats.full_solves += 1
+            duals = dual_prices(edges, used, capacity, n_res, big)
+            if duals is None:
+                raise RuntimeError("no dual certificate for an optimal restricted solution")
+        price, u_minus_big = duals
+        extra = certifier.scan(price, u_minus_big)
         stats.added.append(len(extra))
         if len(extra) == 0:
             break
-        edges = Edges.sorted(
-            np.concatenate([edges.r, extra.r]), np.concatenate([edges.v, extra.v]), np.concatenate([edges.s, extra.s])
-        )
-    match_v = np.full(n_res, -1, dtype=np.int64)
-    match_v[edges.r[used]] = edges.v[used]
+        edges, used, is_new = _merge(edges, used, extra)
+        used = _repair(edges, used, is_new, extra, price, capacity, n_res, stats)
+    match_v, _ = assignment(edges, used, n_res)
     return match_v

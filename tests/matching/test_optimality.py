@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.matching import SLOTS, Resident, Volunteer, Weights, solve
+from app.matching import prices
 from app.matching import solver as solver_module
 from app.matching.greedy import greedy_match
 from app.matching.score import UNITS_PER_TOTAL
@@ -93,16 +94,24 @@ def check_result(result, residents, volunteers, excluded, weights) -> None:
         assert u.reason == ("all_taken" if has_any else "no_candidate")
 
 
-# Also run with one first pair per resident, so that the certify-and-add loop really works.
-@pytest.fixture(params=[solver_module.FIRST_EDGES_PER_RESIDENT, 1], ids=["default-start", "one-pair-start"])
-def first_edges(request, monkeypatch):
-    monkeypatch.setattr(solver_module, "FIRST_EDGES_PER_RESIDENT", request.param)
+# Also start from one pair per resident (so that the certify-and-add loop really works), with
+# region repairs or with full solves only.
+@pytest.fixture(params=["default", "one-pair-region", "one-pair-full"])
+def start(request, monkeypatch):
+    if request.param != "default":
+        monkeypatch.setattr(prices, "BY_VALUE", 0)
+        monkeypatch.setattr(prices, "BY_SCORE", 1)
+        monkeypatch.setattr(solver_module, "ADDED_PER_ROW", 1)
+    if request.param == "one-pair-region":
+        monkeypatch.setattr(solver_module, "REGION_MAX_FRACTION", 1.0)
+    if request.param == "one-pair-full":
+        monkeypatch.setattr(solver_module, "REGION_MAX_FRACTION", 0.0)
     return request.param
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problem=problems(max_res=6, max_vol=4))
-def test_equals_brute_force(first_edges, problem):
+def test_equals_brute_force(start, problem):
     residents, volunteers, excluded, weights = problem
     result = solve(residents, volunteers, excluded, weights)
     check_result(result, residents, volunteers, excluded, weights)
@@ -111,9 +120,9 @@ def test_equals_brute_force(first_edges, problem):
     assert result.total_score == pytest.approx(total, abs=tolerance(matched, weights))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problem=problems(max_res=12, max_vol=7))
-def test_equals_independent_solver_and_beats_greedy(first_edges, problem):
+def test_equals_independent_solver_and_beats_greedy(start, problem):
     residents, volunteers, excluded, weights = problem
     result = solve(residents, volunteers, excluded, weights)
     check_result(result, residents, volunteers, excluded, weights)

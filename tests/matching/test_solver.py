@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.matching import prices
 from app.matching import solver as solver_module
 from app.matching.engine import prepare, solve_with_stats
 from app.matching.model import Weights
-from app.matching.solver import Edges, SolverStats, optimal_assignment, solve_restricted
+from app.matching.solver import SolverStats, optimal_assignment, solve_restricted
+from app.matching.solver_types import Edges
 
 from .test_rules import _city
 
@@ -25,12 +27,16 @@ def all_pairs(candidates) -> Edges:
 
 @pytest.mark.parametrize("seed", [11, 12])
 @pytest.mark.parametrize("first", [1, 2, 8])
-def test_same_optimum_as_full_graph(seed, first, monkeypatch):
+@pytest.mark.parametrize("region", [0.0, 1.0])
+def test_same_optimum_as_full_graph(seed, first, region, monkeypatch):
     residents, volunteers = _city(seed, n_res=400, n_vol=150)
     prep = prepare(residents, volunteers, frozenset(), Weights())
     full = all_pairs(prep.candidates)
     used = solve_restricted(full, prep.scorer.vt.capacity)
-    monkeypatch.setattr(solver_module, "FIRST_EDGES_PER_RESIDENT", first)
+    monkeypatch.setattr(prices, "BY_VALUE", first // 2)
+    monkeypatch.setattr(prices, "BY_SCORE", first - first // 2)
+    monkeypatch.setattr(solver_module, "ADDED_PER_ROW", 1 if first == 1 else 3)
+    monkeypatch.setattr(solver_module, "REGION_MAX_FRACTION", region)
     stats = SolverStats()
     match_v = optimal_assignment(prep.candidates, prep.scorer.vt.capacity, prep.scorer.max_units(), stats)
     chosen = match_v[full.r] == full.v
@@ -38,6 +44,7 @@ def test_same_optimum_as_full_graph(seed, first, monkeypatch):
     assert full.s[chosen].sum() == full.s[used].sum()  # same total, in solver units
     if first == 1:
         assert stats.rounds > 1 and stats.added[0] > 0  # the loop really had to add pairs
+        assert (stats.region_solves > 0) == (region == 1.0)
 
 
 def test_stats_are_reported():
