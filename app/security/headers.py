@@ -20,14 +20,18 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 PERMISSIONS_POLICY = {"geolocation": "()", "camera": "()", "microphone": "()", "interest-cohort": "()"}
-
-talisman = Talisman()
+#: Public endpoints whose answer must be fresh every time (a cached "ok" would hide an outage).
+NEVER_CACHED = frozenset({"public.healthz"})
 
 
 def install_headers(app: Flask) -> None:
-    """Talisman for the standard headers, plus no-store on pages that may hold personal data."""
+    """Talisman for the standard headers, plus no-store on pages that may hold personal data.
+
+    One Talisman per app: it keeps its settings (and the app) on itself, so a shared instance
+    would give every app the settings of the last one created.
+    """
     production = bool(app.config.get("FORCE_HTTPS"))
-    talisman.init_app(
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=production,
         strict_transport_security=production,
@@ -59,4 +63,5 @@ def _anonymous_public_page(response) -> bool:
         and request.method == "GET"
         and response.status_code < 400
         and (request.endpoint or "").startswith("public.")
+        and request.endpoint not in NEVER_CACHED
     )
