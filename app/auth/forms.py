@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, PasswordField, RadioField, SelectField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -18,6 +18,7 @@ from app import vocabulary
 from app.forms.fields import (
     AvailabilityField,
     EmailAddress,
+    LocalDecimalField,
     MultiCheckboxField,
     NeighbourhoodField,
     PhoneNumber,
@@ -107,10 +108,10 @@ class ResidentSignupForm(IdentityFields, PreferenceFields):
 class VolunteerSignupForm(IdentityFields, PreferenceFields):
     """A volunteer's application."""
 
-    max_km = DecimalField(_l("Distance maximale que vous acceptez de parcourir (km)"),
-                          [InputRequired(REQUIRED), NumberRange(min=0.5, max=50,
-                           message=_l("Indiquez une distance entre 0,5 et 50 km."))],
-                          default=5, places=1, render_kw={"inputmode": "decimal"})
+    max_km = LocalDecimalField(_l("Distance maximale que vous acceptez de parcourir (km)"),
+                               [InputRequired(REQUIRED), NumberRange(min=0.5, max=50,
+                                message=_l("Indiquez une distance entre 0,5 et 50 km."))],
+                               default=5, places=1, render_kw={"inputmode": "decimal"})
     capacity = IntegerField(_l("Combien de personnes pouvez-vous suivre ?"),
                             [InputRequired(REQUIRED), NumberRange(min=1, max=5,
                              message=_l("Indiquez un nombre entre 1 et 5."))],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import decimal
+import unicodedata
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import DecimalField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,11 +20,23 @@ from app.security.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 
 class Stripped(StringField):
-    """A text field whose value loses surrounding blanks, and None when empty."""
+    """A text field whose value loses surrounding blanks, and None when empty.
+
+    Control characters (NUL, escapes) cannot be typed in a browser and PostgreSQL refuses NUL
+    in text: such a value is refused with a message instead of failing at the database.
+    """
+
+    control_message = _l("Ce champ contient un caractère invisible non autorisé : "
+                         "effacez-le et tapez le texte à nouveau.")
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.data = (self.data or "").strip() or None
+
+    def pre_validate(self, form):
+        """Refuse control characters before any other check sees them."""
+        if self.data and any(unicodedata.category(c) == "Cc" for c in self.data):
+            raise ValidationError(self.control_message)
 
 
 class PhoneNumber:
@@ -70,6 +85,37 @@ class StrongPassword:
         problem = password_problem(field.data or "")
         if problem:
             raise ValidationError(self.messages[problem])
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal number typed the French way ("2,5" as well as "2.5"); only finite values.
+
+    Decimal() also reads "NaN", "sNaN" and "Infinity", which break range checks and sums.
+    """
+
+    invalid_message = _l("Saisissez un nombre, par exemple 2,5.")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        # Spaces (also the narrow no-break space of "1 000") and a decimal comma are accepted.
+        text = "".join((valuelist[0] or "").split()).replace(",", ".")
+        if not text:
+            self.data = None  # the required-field check says what is missing
+            return
+        try:
+            value = decimal.Decimal(text)
+        except (decimal.InvalidOperation, ValueError):
+            value = None
+        if value is None or not value.is_finite():
+            self.data = None
+            raise ValueError(self.invalid_message)
+        self.data = value
+
+    def _value(self):
+        """What the person typed, else the stored value written with a decimal comma."""
+        text = super()._value()
+        return text if self.raw_data else text.replace(".", ",")
 
 
 def format_phone(e164: str | None) -> str:
