@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -98,15 +98,15 @@ def signup_resident():
     form.neighbourhood.load_choices()
     if form.validate_on_submit():
         try:
-            user = accounts.register_resident(
-                _identity(form), _preferences(form),
+            accounts.sign_up(
+                accounts.register_resident, _identity(form), _preferences(form),
                 address=form.address.data, postcode=form.postcode.data,
                 visit_kind=VisitKind(form.visit_kind.data),
                 volunteer_gender=Gender(form.volunteer_gender.data) if form.volunteer_gender.data else None,
             )
         except DomainError as error:
             return _field_error(form, error, "auth/signup_resident.html")
-        return _welcome(user)
+        return _signed_up()
     return render_template("auth/signup_resident.html", form=form), 422 if form.errors else 200
 
 
@@ -118,14 +118,14 @@ def signup_volunteer():
     form.neighbourhood.load_choices()
     if form.validate_on_submit():
         try:
-            user = accounts.register_volunteer(
-                _identity(form), _preferences(form),
+            accounts.sign_up(
+                accounts.register_volunteer, _identity(form), _preferences(form),
                 max_km=float(form.max_km.data), capacity=form.capacity.data,
                 gender=Gender(form.gender.data) if form.gender.data else None,
             )
         except DomainError as error:
             return _field_error(form, error, "auth/signup_volunteer.html")
-        return _welcome(user)
+        return _signed_up()
     return render_template("auth/signup_volunteer.html", form=form), 422 if form.errors else 200
 
 
@@ -153,12 +153,18 @@ def _field_error(form, error: DomainError, template: str):
     return render_template(template, form=form), 422
 
 
-def _welcome(user):
-    sessions.start_session(user)
-    login_user(user)
+def _signed_up():
+    # The same answer whether the address was new or already had an account (no enumeration):
+    # the person logs in next, with the password they just chose.
     db.session.commit()
-    flash(_("Bienvenue ! Votre inscription est enregistrée."), "success")
-    return redirect(home_for(user))
+    return redirect(url_for("auth.signup_sent"))
+
+
+@bp.route("/inscription/envoyee")
+@public
+def signup_sent():
+    """After any sign-up: check your e-mail, then log in."""
+    return render_template("auth/signup_check_email.html")
 
 
 @bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])

@@ -36,3 +36,9 @@ def record_failure(email: str) -> None:
 def clear_failures(email: str) -> None:
     """Forget failures after a successful login."""
     limiter.storage.clear(_key("fail", email))
+
+
+def unlock(email: str) -> None:
+    """Lift a lock and forget failures (after the owner reset their password)."""
+    clear_failures(email)
+    limiter.storage.clear(_key("lock", email))

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
     ConsentMethod,
     ConsentRecord,
     Gender,
+    OutboxMessage,
     PasswordResetToken,
     ResidentProfile,
     Role,
@@ -24,7 +27,7 @@ from app.models import (
     VolunteerProfile,
     utcnow,
 )
-from app.security import sessions
+from app.security import sessions, throttle
 from app.security.passwords import hash_password, needs_rehash, verify_password
 from app.services import audit
 from app.services.errors import DomainError
@@ -32,6 +35,13 @@ from app.services.outbox import enqueue_email
 
 #: Version of the information notice shown with every form that collects data.
 NOTICE_VERSION = "2026-1"
+
+
+class EmailTaken(DomainError):
+    """The e-mail address already belongs to an account."""
+
+    def __init__(self):
+        super().__init__(_("Cette adresse e-mail est déjà utilisée."), field="email")
 
 
 @dataclass
@@ -66,20 +76,29 @@ def email_taken(email: str | None) -> bool:
 
 
 def create_user(role: Role, identity: Identity) -> User:
-    """Create a person; with an e-mail and a password they can log in."""
+    """Create a person; with an e-mail and a password they can log in.
+
+    Raises :class:`EmailTaken` when the address has an account, even if another request
+    took it between the check and the insert (the unique index decides).
+    """
     email = identity.email.strip().lower() if identity.email else None
+    # Hash before the check, so a taken address answers in the same time as a new one.
+    password_hash = hash_password(identity.password) if identity.password else None
     if email_taken(email):
-        raise DomainError(_("Cette adresse e-mail est déjà utilisée."), field="email")
+        raise EmailTaken()
     user = User(
         role=role,
         email=email,
         first_name=identity.first_name.strip(),
         last_name=identity.last_name.strip(),
         phone=identity.phone,
-        password_hash=hash_password(identity.password) if identity.password else None,
+        password_hash=password_hash,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise EmailTaken() from None
     return user
 
 
@@ -177,6 +196,48 @@ def register_volunteer(
     return user
 
 
+def sign_up(register: Callable[..., User], identity: Identity, prefs: Preferences,
+            **details) -> User | None:
+    """An online sign-up that never reveals whether the address already has an account.
+
+    A new address gets its account (through ``register``) and a welcome e-mail; a taken one
+    changes nothing and its holder gets an e-mail instead. The caller shows the same page
+    either way; None means nothing was created.
+    """
+    try:
+        user = register(identity, prefs, **details)
+    except EmailTaken:
+        warn_existing_account(identity.email)
+        return None
+    enqueue_email(
+        user, "signup_welcome", _("Votre inscription sur %(service)s",
+                                  service=current_app.config["SERVICE_NAME"]),
+        "signup_welcome", login=url_for("auth.login", _external=True),
+    )
+    return user
+
+
+def warn_existing_account(email: str) -> None:
+    """Tell an account holder that someone tried to sign up with their address (once a day)."""
+    user = find_by_email(email)
+    if user is None:
+        return
+    key = f"signup_existing:{user.id}:{utcnow().date().isoformat()}"
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
+        return
+    try:
+        with db.session.begin_nested():
+            enqueue_email(
+                user, "signup_existing", _("Vous avez déjà un compte sur %(service)s",
+                                           service=current_app.config["SERVICE_NAME"]),
+                "signup_existing", dedup_key=key,
+                login=url_for("auth.login", _external=True),
+                forgot=url_for("auth.forgot_password", _external=True),
+            )
+    except IntegrityError:
+        pass  # the same notice was queued a moment ago by a concurrent request
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user with these credentials, or None; takes the same time either way."""
     user = find_by_email(email)
@@ -245,6 +306,8 @@ def reset_password(token: str, new_password: str) -> bool:
     user = db.session.get(User, row.user_id)
     user.password_hash = hash_password(new_password)
     sessions.end_other_sessions(user.id, keep_current=False)
+    # The owner proved they hold the address: failures others caused no longer lock them out.
+    throttle.unlock(user.email)
     audit.record("account.password_reset", "user", user.id, actor=user)
     return True
 
