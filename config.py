@@ -96,6 +96,10 @@ class Config:
     MAIL_USERNAME = env("MAIL_USERNAME")
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Voisinage <ne-pas-repondre@example.org>")
+    #: Seconds an SMTP exchange may take; far below the outbox worker's 15-minute claim.
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
+    #: "log" (no provider: messages are logged, masked, and marked sent) or "package.module:Factory".
+    SMS_SENDER = env("SMS_SENDER", "log")
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

@@ -40,7 +40,8 @@ def database_template(tmp_path_factory) -> str:
     """A migrated database: a SQLite file to copy, or a PostgreSQL database to truncate."""
     if POSTGRES_URL:
         base = make_url(sqlalchemy_url(POSTGRES_URL))
-        name = f"{base.database}_{_worker()}"
+        # One database per worker and per run, so engineers running the suite at once never collide.
+        name = f"{base.database}_{_worker()}_{os.getpid()}"
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -48,10 +49,15 @@ def database_template(tmp_path_factory) -> str:
         admin.dispose()
         url = base.set(database=name).render_as_string(hide_password=False)
         _migrate(url)
-        return url
+        yield url
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
     path = tmp_path_factory.mktemp("db") / "template.db"
     _migrate(f"sqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture

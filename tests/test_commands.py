@@ -46,7 +46,7 @@ from app.models import (
 from app.models.availability import slot_count
 from app.services import accounts, demo, vetting
 from app.services.accounts import find_by_email
-from app.services.demo.context import add_months
+from app.services.vetting import add_months
 from app.services.visits import PARIS, slot_of
 from tests import factories
 from tests.conftest import POSTGRES_URL, _truncate_all

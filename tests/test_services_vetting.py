@@ -35,7 +35,9 @@ def test_the_record_extract_expires_after_twelve_months(applicant, agent):
     profile = applicant[0].volunteer_profile
     done = utcnow().date() - timedelta(days=10)
     step = vetting.record_step(profile, VettingKind.CRIMINAL_RECORD, agent[0], done_on=done)
-    assert step.expires_on == done + timedelta(days=365)
+    assert step.expires_on == vetting.add_months(done, 12)
+    assert vetting.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert vetting.add_months(date(2026, 11, 27), 12) == date(2027, 11, 27)
 
 
 def test_approval_needs_every_step_valid(applicant, agent):

@@ -1,4 +1,4 @@
-"""Command-line tools (``flask …``): demo data, accounts, reference data imports, matching."""
+"""Command-line tools (``flask …``): demo data, accounts, reference data imports, matching, outbox."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from flask import Flask
 
 def install(app: Flask) -> None:
     """Register every command group."""
-    from app.commands import matching, places, seed, users
+    from app.commands import matching, outbox, places, seed, users
 
     app.cli.add_command(seed.seed_demo)
     app.cli.add_command(users.create_user)
     app.cli.add_command(places.import_neighbourhoods)
     app.cli.add_command(places.import_communes)
     app.cli.add_command(matching.match_cli)
+    app.cli.add_command(outbox.outbox_cli)

@@ -7,7 +7,8 @@ done and none has expired (the criminal record extract expires after 12 months).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import calendar
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,8 +20,8 @@ from app.services.errors import DomainError, InvalidTransition
 from app.services.scope import territory_of_volunteer
 
 V = VolunteerStatus
-#: Default validity of a step, when it has one.
-VALIDITY = {VettingKind.CRIMINAL_RECORD: timedelta(days=365)}
+#: Default validity of a step in months, when it has one (PRODUCT.md: the extract, 12 months).
+VALIDITY_MONTHS = {VettingKind.CRIMINAL_RECORD: 12}
 #: Which states each decision may start from.
 ALLOWED = {
     "start_review": (V.APPLIED,),
@@ -30,6 +31,13 @@ ALLOWED = {
     "reinstate": (V.SUSPENDED,),
     "leave": (V.APPLIED, V.IN_REVIEW, V.APPROVED, V.SUSPENDED, V.REJECTED),
 }
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter: 29 Feb -> 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def current_steps(volunteer: VolunteerProfile) -> dict[VettingKind, VettingStep | None]:
@@ -67,8 +75,8 @@ def record_step(volunteer: VolunteerProfile, kind: VettingKind, agent: User, *,
     """Record a step done on ``done_on``; its validity defaults to the kind's (12 months for the extract)."""
     if done_on > utcnow().date():
         raise DomainError(_("La date ne peut pas être dans le futur."), field="done_on")
-    if expires_on is None and kind in VALIDITY:
-        expires_on = done_on + VALIDITY[kind]
+    if expires_on is None and kind in VALIDITY_MONTHS:
+        expires_on = add_months(done_on, VALIDITY_MONTHS[kind])
     if expires_on is not None and expires_on < done_on:
         raise DomainError(_("L'expiration doit suivre la date de l'étape."), field="expires_on")
     step = VettingStep(volunteer_id=volunteer.id, kind=kind, done_on=done_on, expires_on=expires_on,

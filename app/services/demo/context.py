@@ -126,15 +126,3 @@ def weighted_sample(rng: random.Random, items: list, weights: list[float], k: in
         chosen.append(items.pop(i))
         weights.pop(i)
     return chosen
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the 29th of February becomes the 28th)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

@@ -26,7 +26,8 @@ from app.models import (
 from app.models.availability import DAYS, PERIODS, mask_from_slots
 from app.services import accounts
 from app.services.demo import data
-from app.services.demo.context import Context, Person, add_months, backdate_pending_audit, weighted_sample
+from app.services.demo.context import Context, Person, backdate_pending_audit, weighted_sample
+from app.services.vetting import VALIDITY_MONTHS, add_months
 from app.services.places import parse_communes, save_communes
 from app.services.visits import PARIS
 from app.vocabulary import INTERESTS
@@ -260,7 +261,7 @@ def _vet(ctx: Context, person: Person, state: VolunteerStatus) -> None:
         steps.append((VettingKind.TRAINING, training, "Formation initiale (3 h)"))
     for kind, day, detail in steps:
         _step(ctx, person, kind, day, agent, detail)
-    expires = add_months(record, 12)
+    expires = add_months(record, VALIDITY_MONTHS[VettingKind.CRIMINAL_RECORD])
     if state is VolunteerStatus.APPROVED and expires < ctx.today:
         _step(ctx, person, VettingKind.CRIMINAL_RECORD, expires - timedelta(days=renewal_early),
               agent, "Bulletin n°3 renouvelé")
@@ -286,7 +287,7 @@ def _vet(ctx: Context, person: Person, state: VolunteerStatus) -> None:
 
 
 def _step(ctx: Context, person: Person, kind: VettingKind, day: date, agent: User, detail: str) -> None:
-    expires = add_months(day, 12) if kind is VettingKind.CRIMINAL_RECORD else None
+    expires = add_months(day, VALIDITY_MONTHS[kind]) if kind in VALIDITY_MONTHS else None
     when = ctx.past(ctx.local(day, 10))
     db.session.add(VettingStep(volunteer_id=person.profile.id, kind=kind, done_on=day,
                                expires_on=expires, recorded_by_id=agent.id, detail=detail,
