@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -30,9 +30,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(_tel_href, "tel")
     app.add_template_filter(lambda d: format_date(d, "long") if d else "", "date")
-    app.add_template_filter(
-        lambda d: format_datetime(d, "EEEE d MMMM y 'à' HH:mm") if d else "", "datetime"
-    )
+    app.add_template_filter(_datetime, "datetime")
 
 
 def _globals() -> dict:
@@ -52,6 +50,12 @@ def _globals() -> dict:
         values["navigation"] = [(url_for(e), label, request.endpoint == e)
                                 for e, label in NAVIGATION[role]]
     return values
+
+
+def _datetime(value) -> str:
+    """A date and time in Paris, as people say it ("jeudi 3 décembre 2026 à 15:00")."""
+    # The pattern itself is translated: English reads "Thursday 3 December 2026 at 15:00".
+    return format_datetime(value, gettext("EEEE d MMMM y 'à' HH:mm")) if value else ""
 
 
 def _tel_href(number: str | None) -> str:
