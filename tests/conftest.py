@@ -84,9 +84,12 @@ def app(database_url):
 
 
 def _truncate_all() -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
+    # DELETE is much faster than TRUNCATE on small tables. Replica mode lets the test owner skip
+    # the triggers: foreign keys (so the order does not matter) and the audit log's guard.
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in db.metadata.sorted_tables:
+            conn.execute(text(f"DELETE FROM {table.name}"))
 
 
 @pytest.fixture
