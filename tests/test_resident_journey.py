@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from jinja2 import ChoiceLoader, FunctionLoader
 from sqlalchemy import func, select, update
 
 from app.extensions import db
@@ -45,19 +44,6 @@ UNKNOWN_ID = "0b5e7a52-2f1c-4d8e-9a61-3c2b7e4f9d10"
 
 
 # Set-up -------------------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def notification_templates(app):
-    """Stand-ins for notification texts not in the repository yet; the real ones win when present.
-
-    Only a name the app's own loader cannot find falls through to this stub.
-    """
-    def stub(name: str) -> str | None:
-        return "Voisinage : {{ user.first_name if user else '' }}" if name.startswith(
-            ("emails/", "sms/")) else None
-
-    app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, FunctionLoader(stub)])
-
 
 @pytest.fixture
 def helper(place):
