@@ -67,10 +67,13 @@ class Config:
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "voisinage_session"
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie (and so the CSRF token of a form left open) lives 30 days; the server-side
+    # session row decides sooner: agents 30 minutes idle or 12 hours, others 14 days idle.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     AGENT_IDLE_TIMEOUT = timedelta(minutes=30)
     AGENT_MAX_SESSION = timedelta(hours=12)
     MEMBER_IDLE_TIMEOUT = timedelta(days=14)
+    MEMBER_MAX_SESSION = timedelta(days=30)
 
     # CSRF tokens live as long as the session: a slow person must never lose a form to expiry.
     WTF_CSRF_TIME_LIMIT = None
@@ -79,9 +82,14 @@ class Config:
     # Throttling (Flask-Limiter); memory in development, Redis in production.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Stated explicitly: the limiter is a module-level extension and would otherwise keep the
+    # "disabled" flag of an earlier app built in the same process.
+    RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = 5
-    LOGIN_ACCOUNT_WINDOW = timedelta(minutes=1)
+    # 5 failures within 15 minutes lock the account 15 minutes (stricter than "5 in a minute":
+    # an attacker cannot keep trying 4 times a minute for ever). A password reset lifts the lock.
+    LOGIN_ACCOUNT_WINDOW = timedelta(minutes=15)
     LOGIN_ACCOUNT_LOCK = timedelta(minutes=15)
 
     PASSWORD_RESET_VALIDITY = timedelta(minutes=30)

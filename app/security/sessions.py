@@ -61,7 +61,7 @@ def _limits_for(user: User) -> tuple[timedelta, timedelta]:
     config = current_app.config
     if user.is_staff:
         return config["AGENT_IDLE_TIMEOUT"], config["AGENT_MAX_SESSION"]
-    return config["MEMBER_IDLE_TIMEOUT"], config["PERMANENT_SESSION_LIFETIME"]
+    return config["MEMBER_IDLE_TIMEOUT"], config["MEMBER_MAX_SESSION"]
 
 
 @login_manager.user_loader
