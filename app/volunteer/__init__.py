@@ -1,4 +1,4 @@
-"""Volunteers: vetting progress, proposals and visits."""
+"""Volunteers: vetting progress, proposals, pairs, visits, concerns and the calendar feed."""
 
 from flask import Blueprint
 
@@ -8,4 +8,4 @@ from app.security.access import restrict_blueprint
 bp = Blueprint("volunteer", __name__)
 restrict_blueprint(bp, Role.VOLUNTEER)
 
-from app.volunteer import views  # noqa: E402,F401
+from app.volunteer import calendar, views  # noqa: E402,F401
