@@ -20,13 +20,6 @@ from tests.test_volunteer_journey import ADDRESS, PHONES, past_visit
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Services render their notifications with the templates' globals, which need a request."""
-    with app.test_request_context():
-        yield
-
-
 def make_active_pair(place, agent_user, volunteer_user, resident_first: str = "Jeanne") -> Match:
     """A resident of territory A matched with ``volunteer_user``, approved and accepted."""
     factories.make_resident(place.nb_a, first=resident_first)

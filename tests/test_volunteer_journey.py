@@ -74,13 +74,6 @@ def assert_no_contact(html: str, resident) -> None:
     assert resident.user.last_name not in html
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Services render their notifications with the templates' globals, which need a request."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture
 def proposal(place, agent, volunteer):
     """The engine's proposal of the resident Jeanne to the volunteer, approved by an agent."""
