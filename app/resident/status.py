@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
 
-from app.models import MatchStatus, RequestStatus, ResidentProfile, Visit, VisitStatus, utcnow
+from app.models import MatchStatus, RequestStatus, ResidentProfile, Visit, utcnow
 from app.services import visits as visit_service
 from app.services.requests import live_match
 
@@ -132,12 +132,5 @@ def _duration(minutes: int) -> str:
     return _("pendant %(h)s\u00a0h\u00a0%(m)02d", h=hours, m=rest)
 
 
-def visit_problem(visit: Visit) -> str | None:
-    """Why a visit can no longer be confirmed or cancelled, or None when it can."""
-    if visit.status is VisitStatus.CANCELLED:
-        return _("Cette visite a été annulée : il n'y a plus rien à faire.")
-    if visit.status is not VisitStatus.SCHEDULED or visit.starts_at <= utcnow():
-        return _("Cette visite est passée : elle ne peut plus être confirmée ni annulée.")
-    if visit.match.status is not MatchStatus.ACTIVE:
-        return _("Cette visite n'a plus lieu : la mise en relation est arrêtée.")
-    return None
+#: Why a visit can no longer be confirmed or cancelled (shared with the service).
+visit_problem = visit_service.change_refusal

@@ -92,8 +92,26 @@ def _conditional(visit: Visit, actor: User, action: str, where, **values) -> Vis
     return visit
 
 
+def change_refusal(visit: Visit) -> str | None:
+    """Why a visit can no longer be confirmed or cancelled, or None when it can."""
+    if visit.status is VisitStatus.CANCELLED:
+        return _("Cette visite a été annulée : il n'y a plus rien à faire.")
+    if visit.status is not VisitStatus.SCHEDULED or visit.starts_at <= utcnow():
+        return _("Cette visite est passée : elle ne peut plus être confirmée ni annulée.")
+    if visit.match.status is not MatchStatus.ACTIVE:
+        return _("Cette visite n'a plus lieu : la mise en relation est arrêtée.")
+    return None
+
+
+def _refuse_if_unchangeable(visit: Visit) -> None:
+    problem = change_refusal(visit)
+    if problem:
+        raise InvalidTransition(problem)
+
+
 def confirm(visit: Visit, resident: User) -> Visit:
     """The resident confirms a visit to come."""
+    _refuse_if_unchangeable(visit)
     return _conditional(visit, resident, "visit.confirm",
                         [Visit.status == VisitStatus.SCHEDULED, Visit.starts_at > utcnow()],
                         resident_confirmed_at=utcnow())
@@ -101,6 +119,7 @@ def confirm(visit: Visit, resident: User) -> Visit:
 
 def cancel(visit: Visit, actor: User, reason: str) -> Visit:
     """Either person cancels a visit to come; the other one is told."""
+    _refuse_if_unchangeable(visit)
     _conditional(visit, actor, "visit.cancel",
                  [Visit.status == VisitStatus.SCHEDULED, Visit.starts_at > utcnow()],
                  status=VisitStatus.CANCELLED, cancelled_at=utcnow(), cancelled_by_id=actor.id,
