@@ -704,3 +704,25 @@ def test_update_preferences_refuses_what_the_form_would_not_send(app, resident, 
     with pytest.raises(DomainError) as refused:
         requests.update_preferences(profile_of(user), user, changes)
     assert refused.value.field == "languages"
+
+
+@pytest.mark.parametrize("to", [MatchStatus.PROPOSED, MatchStatus.APPROVED])
+def test_changing_what_the_rules_read_withdraws_a_pending_proposal(
+        client, signed_in, place, agent, helper, to):
+    match = make_pair(place, agent[0], helper[0], to=to)
+    client.post_form("/habitant/mon-profil", _profile_form(
+        place, neighbourhood=str(place.nb_a.id), languages=["es"]))
+    db.session.refresh(match)
+    assert match.status is MatchStatus.WITHDRAWN
+    assert match.status_reason == "preferences_changed"
+
+
+def test_changing_only_the_address_keeps_a_pending_proposal(client, signed_in, place, agent, helper):
+    match = make_pair(place, agent[0], helper[0], to=MatchStatus.APPROVED)
+    profile = profile_of(signed_in)
+    client.post_form("/habitant/mon-profil", _profile_form(
+        place, neighbourhood=str(profile.neighbourhood_id), volunteer_gender="",
+        visit_kind=profile.visit_kind.value, languages=profile.languages,
+        interests=profile.interests, availability=profile.slots, address="4 rue Neuve"))
+    db.session.refresh(match)
+    assert match.status is MatchStatus.APPROVED

@@ -179,8 +179,10 @@ class PreferenceChanges:
 def update_preferences(profile: ResidentProfile, actor: User, changes: PreferenceChanges) -> list[str]:
     """Save the resident's place, contact and preferences; returns the names of changed fields.
 
-    A live pair is kept as it is: changing one's availability does not end the pair (visits
-    already planned stay; new ones are planned in the slots both still share).
+    An accepted pair is kept as it is: changing one's availability does not end the pair
+    (visits already planned stay; new ones are planned in the slots both still share). A pair
+    not yet accepted (proposed or approved) was chosen on the old answers: when something the
+    rules read changes, it is withdrawn, and the next matching run looks again.
     """
     if profile.status is R.CLOSED:
         raise DomainError(_("Votre demande est close : appelez-nous pour modifier vos informations."))
@@ -203,8 +205,21 @@ def update_preferences(profile: ResidentProfile, actor: User, changes: Preferenc
             profile.neighbourhood = db.session.get(Neighbourhood, changes.neighbourhood_id)
         audit.record("request.update", "resident", profile.id, actor=actor,
                      territory_id=territory_of_resident(profile), fields=sorted(changed))
+        if MATCHING_FIELDS.intersection(changed):
+            _withdraw_pending(profile, actor)
     db.session.flush()
     return changed
+
+
+#: Answers the matching rules and score read: a pending proposal made on old ones is stale.
+MATCHING_FIELDS = frozenset({"neighbourhood_id", "volunteer_gender", "availability", "languages",
+                             "interests"})
+
+
+def _withdraw_pending(profile: ResidentProfile, actor: User) -> None:
+    match = live_match(profile)
+    if match is not None and match.status in (MatchStatus.PROPOSED, MatchStatus.APPROVED):
+        pairs.withdraw_live(profile, actor=actor, reason="preferences_changed")
 
 
 def _check_preferences(changes: PreferenceChanges) -> None:
