@@ -411,8 +411,10 @@ def test_cancelling_a_visit_to_come_needs_a_reason(vclient, active, volunteer):
 
 def test_a_past_visit_cannot_be_cancelled(vclient, active):
     visit = past_visit(active)
-    response = vclient.post_form(f"/benevole/visites/{visit.id}/annuler", {"reason": "oubli"})
-    assert response.status_code == 422
+    url = f"/benevole/visites/{visit.id}/annuler"
+    assert "Cette visite est passée" in text(vclient.get(url))
+    response = vclient.post_form(url, {"reason": "oubli"})
+    assert response.status_code == 422 and "Cette visite est passée" in text(response)
     db.session.refresh(visit)
     assert visit.status is VisitStatus.SCHEDULED
 

@@ -257,19 +257,19 @@ def cancel_visit(visit_id: uuid.UUID):
     """Cancel a visit to come, saying why; the resident is told."""
     visit = visit_of_volunteer(visit_id)
     form = CancelForm()
-    cancellable = visit.status is VisitStatus.SCHEDULED and visit.starts_at > utcnow()
-    if cancellable and form.validate_on_submit():
+    refusal = visits.change_refusal(visit)
+    if refusal is None and form.validate_on_submit():
         try:
             visits.cancel(visit, _me(), form.reason.data)
         except DomainError as error:
-            return _refuse(form, error, "volunteer/cancel.html", visit=visit, cancellable=True)
+            return _refuse(form, error, "volunteer/cancel.html", visit=visit, refusal=None)
         db.session.commit()
         flash(_("La visite est annulée. %(name)s en est prévenu·e.",
                 name=visit.match.resident.user.first_name), "success")
         return redirect(url_for(".pair", match_id=visit.match_id))
-    if not cancellable and form.is_submitted():
-        form.form_errors.append(_("Seule une visite à venir peut être annulée."))
-    return _page("volunteer/cancel.html", form, visit=visit, cancellable=cancellable)
+    if refusal is not None and form.is_submitted():
+        form.form_errors.append(refusal)
+    return _page("volunteer/cancel.html", form, visit=visit, refusal=refusal)
 
 
 @bp.route("/visites/<uuid:visit_id>/compte-rendu", methods=["GET", "POST"])
