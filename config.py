@@ -115,6 +115,8 @@ class Config:
 
     LOG_JSON = False
     FORCE_HTTPS = False
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+    PROXY_HOPS = env_int("PROXY_HOPS", 0)
 
     @classmethod
     def check(cls) -> None:
@@ -149,6 +151,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     LOG_JSON = True
     FORCE_HTTPS = True
+    # Behind the load balancer: trust one proxy for the client address, scheme and host.
+    PROXY_HOPS = env_int("PROXY_HOPS", 1)
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 

@@ -18,6 +18,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         instance_path=str(INSTANCE_DIR),
     )
     load_configuration(app, config)
+    trust_proxies(app)
     configure_logging(app)
     register_extensions(app)
     register_database_hooks(app)
@@ -44,6 +45,15 @@ def load_configuration(app: Flask, config: str | dict[str, Any] | None) -> None:
     app.config.update({k: v for k, v in overrides.items() if k != "ENV_NAME"})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind a load balancer, read the client's address and the https scheme from its headers."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_logging(app: Flask) -> None:
