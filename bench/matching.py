@@ -132,6 +132,7 @@ def run_child(method: str, n_res: int, seed: int) -> dict:
                "total_score": result.total_score, "pairs": stats.possible_pairs, "rounds": stats.solver.rounds,
                "edges": stats.solver.edges, "added": stats.solver.added,
                "full_solves": stats.solver.full_solves, "region_solves": stats.solver.region_solves,
+               "phases": {k: round(v, 2) for k, v in stats.solver.seconds.items()},
                "unmatched_no_candidate": sum(u.reason == "no_candidate" for u in result.unmatched)}
     else:
         t0 = time.perf_counter()

@@ -122,13 +122,13 @@ def build_candidates(
             continue
         rows = res_order[row_start[point] : row_start[point + 1]]
         cols, dist = pv[c0:c1], pd[c0:c1]
-        ok, score = scorer.block(rows, cols, dist)
-        units = np.where(ok, scorer.units(score), -1).astype(np.int32)
-        for i, r in enumerate(rows.tolist()):
-            for v in banned.get(r, ()):
-                j = np.searchsorted(cols, v)
-                if j < cols.size and cols[j] == v:
-                    units[i, j] = -1
+        units = scorer.block_units(rows, cols, dist)
+        if banned:
+            for i, r in enumerate(rows.tolist()):
+                for v in banned.get(r, ()):
+                    j = np.searchsorted(cols, v)
+                    if j < cols.size and cols[j] == v:
+                        units[i, j] = -1
         degree[rows] = (units >= 0).sum(axis=1)
         blocks.append(Block(rows, cols, dist, units, units.max(axis=1)))
     return Candidates(blocks, degree)

@@ -37,18 +37,22 @@ def make_pairs(
     n_int = popcount(rt.interests[r_idx] & vt.interests[v_idx]).sum(axis=1, dtype=np.int64)
     ipart = scorer.interest_table[n_int]
     score = wait + dpart + spart + ipart
+    shared_int = rt.interests[r_idx] & vt.interests[v_idx]
+    int_keys = shared_int[:, 0].tolist() if shared_int.shape[1] == 1 else list(map(tuple, shared_int.tolist()))
+    # Many pairs share the same slot or interest pattern: decode each pattern once.
+    slot_names: dict[int, tuple[str, ...]] = {}
+    interest_names: dict = {}
     out = []
-    for k, (r, v) in enumerate(zip(r_idx.tolist(), v_idx.tolist())):
-        mask = int(slot_masks[k])
-        out.append(
-            Pair(
-                resident=residents[r].id,
-                volunteer=volunteers[v].id,
-                score=float(score[k]),
-                parts=ScoreParts(float(wait[k]), float(dpart[k]), float(spart[k]), float(ipart[k])),
-                distance_km=float(dist[k]),
-                shared_slots=tuple(s for i, s in enumerate(SLOTS) if mask >> i & 1),
-                shared_interests=tuple(sorted(residents[r].interests & volunteers[v].interests)),
-            )
-        )
+    columns = zip(
+        r_idx.tolist(), v_idx.tolist(), score.tolist(), wait.tolist(), dpart.tolist(), spart.tolist(),
+        ipart.tolist(), dist.tolist(), slot_masks.tolist(), int_keys,
+    )
+    for r, v, sc, w, d, sl, it, km, mask, ikey in columns:
+        slots = slot_names.get(mask)
+        if slots is None:
+            slots = slot_names[mask] = tuple(name for i, name in enumerate(SLOTS) if mask >> i & 1)
+        names = interest_names.get(ikey)
+        if names is None:
+            names = interest_names[ikey] = tuple(sorted(residents[r].interests & volunteers[v].interests))
+        out.append(Pair(residents[r].id, volunteers[v].id, sc, ScoreParts(w, d, sl, it), km, slots, names))
     return out

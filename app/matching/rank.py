@@ -33,7 +33,6 @@ def rank_candidates(
     reach = (vt.capacity > 0) & (dist <= vt.max_km)
     reach &= np.array([v.id not in banned for v in volunteers], dtype=np.bool_)
     cols = np.flatnonzero(reach)
-    ok, _ = scorer.block(np.zeros(1, dtype=np.intp), cols, dist[cols])
-    cols = cols[ok[0]]
+    cols = cols[scorer.possible(np.zeros(1, dtype=np.intp), cols)[0]]
     pairs = make_pairs(scorer, [resident], volunteers, np.zeros(cols.size, dtype=np.intp), cols)
     return sorted(pairs, key=lambda p: (-p.score, p.volunteer))

@@ -14,6 +14,8 @@ from .model import SHARED_INTERESTS_CAP, SHARED_SLOTS_CAP, WAITING_CAP_DAYS, Wei
 
 # Integer score resolution used by the exact solver: the largest possible score (the sum of the
 # weights) is worth this many units, i.e. one unit is 0.0001 point with the default weights.
+# Each of the four parts is rounded to the nearest unit, so a pair's integer score is within
+# 2 units of its exact score times units_per_point.
 UNITS_PER_TOTAL = 1_000_000
 
 
@@ -42,18 +44,18 @@ def distance_part(weights: Weights, dist_km: NDArray[np.float64], max_km: NDArra
     return np.where(max_km > 0, weights.distance * (1.0 - dist_km / safe), float(weights.distance))
 
 
-def shared_count(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> NDArray[np.int64]:
+def shared_count(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> NDArray[np.uint8]:
     """Number of shared words between bitset rows a (n, W) and b (m, W), as an (n, m) matrix."""
-    total = np.zeros((a.shape[0], b.shape[0]), dtype=np.int64)
-    for w in range(a.shape[1]):
+    total = popcount(a[:, 0, None] & b[None, :, 0])
+    for w in range(1, a.shape[1]):
         total += popcount(a[:, w, None] & b[None, :, w])
     return total
 
 
 def share_any(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> NDArray[np.bool_]:
     """Whether bitset rows a (n, W) and b (m, W) share at least one word, as an (n, m) matrix."""
-    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.bool_)
-    for w in range(a.shape[1]):
+    out = (a[:, 0, None] & b[None, :, 0]) != 0
+    for w in range(1, a.shape[1]):
         out |= (a[:, w, None] & b[None, :, w]) != 0
     return out
 
@@ -69,32 +71,43 @@ class Scorer:
         total = weights.total
         # With all weights 0 every score is 0 and any maximum-cardinality set is optimal.
         self.units_per_point = UNITS_PER_TOTAL / total if total > 0 else 0.0
+        # Integer parts for the solver: each part is rounded to the nearest unit on its own,
+        # so that a block's integer scores are sums of small integers (fast, exact in int32).
+        self.wait_units = self._to_units(self.wait)
+        self.slot_units = self._to_units(self.slot_table)
+        self.interest_units = self._to_units(self.interest_table)
 
-    def block(
+    def _to_units(self, part: NDArray[np.float64]) -> NDArray[np.int32]:
+        return np.rint(part * self.units_per_point).astype(np.int32)
+
+    def possible(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Rules 3-5 for rows x cols (rule 2, capacity and rule 6 are the caller's)."""
+        rt, vt = self.rt, self.vt
+        ok = (rt.slots[rows, None] & vt.slots[None, cols]) != 0
+        ok &= share_any(rt.languages[rows], vt.languages[cols])
+        pref = rt.gender_pref[rows, None]
+        ok &= (pref == 0) | (pref == vt.gender[None, cols])
+        return ok
+
+    def block_units(
         self, rows: NDArray[np.intp], cols: NDArray[np.intp], dist_km: NDArray[np.float64]
-    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        """Possibility (rules 3-5) and float score of rows x cols; `dist_km` is per column.
-
-        The caller has already applied rule 2 (distance) and capacity > 0 to the columns, and
-        applies rule 6 (excluded pairs) afterwards.
-        """
+    ) -> NDArray[np.int32]:
+        """Integer scores of rows x cols (`dist_km` per column), -1 where rules 3-5 fail."""
         rt, vt = self.rt, self.vt
         shared_slots = rt.slots[rows, None] & vt.slots[None, cols]
+        dist = self._to_units(distance_part(self.weights, dist_km, vt.max_km[cols]))
+        units = self.slot_units[popcount(shared_slots)]
+        units += self.interest_units[shared_count(rt.interests[rows], vt.interests[cols])]
+        units += self.wait_units[rows, None] + dist[None, :]
         ok = shared_slots != 0
         ok &= share_any(rt.languages[rows], vt.languages[cols])
         pref = rt.gender_pref[rows, None]
         ok &= (pref == 0) | (pref == vt.gender[None, cols])
-        slots = self.slot_table[popcount(shared_slots)]
-        interests = self.interest_table[shared_count(rt.interests[rows], vt.interests[cols])]
-        dist = distance_part(self.weights, dist_km, vt.max_km[cols])
-        # Same summation order everywhere: waiting + distance + slots + interests.
-        score = self.wait[rows, None] + dist[None, :] + slots + interests
-        return ok, score
-
-    def units(self, score: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Scores as integers in solver units (rounded to the nearest unit)."""
-        return np.rint(score * self.units_per_point).astype(np.int64)
+        np.putmask(units, ~ok, -1)
+        return units
 
     def max_units(self) -> int:
         """Largest integer score a pair can get."""
-        return int(np.rint(self.weights.total * self.units_per_point))
+        return int(self.wait_units.max(initial=0)) + int(self._to_units(np.array([self.weights.distance]))[0]) + int(
+            self.slot_units[-1]
+        ) + int(self.interest_units[-1])

@@ -10,11 +10,12 @@ flows of that value, one of minimum cost (= the largest total score). That is th
 objective itself, so no weight has to dominate another inside the solver, and the solver is
 exact on integers (cost scaling ends at epsilon = 1 after multiplying costs by n + 1).
 
-Rounding. Scores are rounded to the nearest unit before solving, so the result is the exact
-optimum for the rounded scores. Its true total is then within k / units_per_point of the true
-optimum for k matched residents (each rounding error is at most half a unit, on both sides);
-with the default weights 100,000 pairs could lose at most 10 points in total, and in practice
-only ties closer than 0.0001 point are decided by the rounding.
+Rounding. The solver sees integer scores: each of the four score parts is rounded to the
+nearest unit, so a pair's integer score is within 2 units of its exact score. The result is
+the exact optimum for those integer scores; its true total is within 4k units of the true
+optimum for k matched residents (at most 2 units of error per pair on each side of the
+comparison): with the default weights, 0.0004 point per pair, and in practice only ties
+closer than that are decided by the rounding. The cardinality (first objective) is exact.
 
 Certificate. For the proof we use the equivalent single objective W = BIG + s with
 BIG = (n + 1) * (max s + 1), so that one more match is worth more than any score difference.
@@ -35,6 +36,7 @@ is the optimum of the whole problem whatever the heuristics chose.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,7 +52,7 @@ from .duals import assignment, dual_prices
 from .solver_types import Edges
 
 ADDED_PER_ROW = 3  # violated pairs added per resident and round (the most violated ones)
-REGION_MAX_FRACTION = 0.3  # a larger region is solved as a whole instead
+REGION_MAX_FRACTION = 0.75  # a larger region is solved as a whole instead
 REGION_REACH = 1.0  # search this many times the largest violation (exchanges may chain)
 
 
@@ -63,6 +65,13 @@ class SolverStats:
     added: list[int] = field(default_factory=list)  # violated pairs added after each round
     full_solves: int = 0
     region_solves: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
+
+    def timed(self, phase: str, start: float) -> float:
+        """Add the time since `start` to `phase`; returns the current time."""
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - start
+        return now
 
 
 def solve_restricted(edges: Edges, capacity: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -125,19 +134,19 @@ def _region(old: Edges, used: NDArray[np.bool_], extra: Edges, price: NDArray[np
 
 
 def _graph(tail, head, cost, src_heads, src_cost, n_vol) -> csr_matrix:
-    """Graph of the volunteers plus a super-source (node n_vol); parallel arcs keep the cheapest.
+    """Graph of the volunteers plus a super-source (node n_vol), for csgraph's Dijkstra.
 
-    Every arc costs one unit more than its reduced cost: csgraph ignores explicit zeros, and
-    the extra unit keeps the search from wandering along long chains of ties.
+    Built directly in CSR form, so parallel arcs stay separate (a COO conversion would add
+    their costs up) and Dijkstra simply uses the cheapest. Every arc costs one unit more than
+    its reduced cost: csgraph ignores explicit zeros, and the extra unit keeps the search from
+    wandering along long chains of ties.
     """
     t = np.concatenate([tail, np.full(src_heads.size, n_vol)])
     h = np.concatenate([head, src_heads])
     c = np.concatenate([cost, np.asarray(src_cost, dtype=np.float64)]) + 1.0
-    order = np.lexsort((c, h, t))
-    t, h, c = t[order], h[order], c[order]
-    first = np.ones(t.size, dtype=np.bool_)
-    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-    return csr_matrix((c[first], (t[first], h[first])), shape=(n_vol + 1, n_vol + 1))
+    order = np.argsort(t, kind="stable")
+    indptr = np.searchsorted(t[order], np.arange(n_vol + 2))
+    return csr_matrix((c[order], h[order], indptr), shape=(n_vol + 1, n_vol + 1))
 
 
 def _repair(
@@ -184,13 +193,16 @@ def optimal_assignment(
     big = (n_res + 1) * (max_units + 1)
     if cands.n_pairs == 0:
         return np.full(n_res, -1, dtype=np.int64)
+    clock = time.perf_counter()
     vols, units = prices.top_table(cands, prices.TOP_PER_RESIDENT)
     market = prices.market_prices(vols, units, capacity)
     edges = Edges.sorted(*prices.first_pairs(vols, units, market))
     del vols, units
     certifier = Certifier(cands, capacity.size, ADDED_PER_ROW)
+    clock = stats.timed("prices", clock)
     used = solve_restricted(edges, capacity)
     stats.full_solves += 1
+    clock = stats.timed("first solve", clock)
     while True:
         stats.rounds += 1
         stats.edges.append(len(edges))
@@ -204,9 +216,11 @@ def optimal_assignment(
         price, u_minus_big = duals
         extra = certifier.scan(price, u_minus_big)
         stats.added.append(len(extra))
+        clock = stats.timed("certify", clock)
         if len(extra) == 0:
             break
         edges, used, is_new = _merge(edges, used, extra)
         used = _repair(edges, used, is_new, extra, price, capacity, n_res, stats)
+        clock = stats.timed("repair", clock)
     match_v, _ = assignment(edges, used, n_res)
     return match_v
