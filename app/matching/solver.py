@@ -195,8 +195,9 @@ def optimal_assignment(
         return np.full(n_res, -1, dtype=np.int64)
     clock = time.perf_counter()
     vols, units = prices.top_table(cands, prices.TOP_PER_RESIDENT)
-    market = prices.market_prices(vols, units, capacity)
-    edges = Edges.sorted(*prices.first_pairs(vols, units, market))
+    # Module constants are read here (not as default arguments) so that tests can change them.
+    market = prices.market_prices(vols, units, capacity, prices.PRICE_ROUNDS)
+    edges = Edges.sorted(*prices.first_pairs(vols, units, market, prices.BY_VALUE, prices.BY_SCORE))
     del vols, units
     certifier = Certifier(cands, capacity.size, ADDED_PER_ROW)
     clock = stats.timed("prices", clock)

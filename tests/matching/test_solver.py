@@ -47,6 +47,27 @@ def test_same_optimum_as_full_graph(seed, first, region, monkeypatch):
         assert (stats.region_solves > 0) == (region == 1.0)
 
 
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_too_small_repair_falls_back_to_a_full_solve(seed, monkeypatch):
+    """With regions cut to the new pairs' own volunteers, repairs often fall short: the dual
+    check must notice and the loop must still end on the optimum."""
+    residents, volunteers = _city(seed, n_res=400, n_vol=150)
+    prep = prepare(residents, volunteers, frozenset(), Weights())
+    full = all_pairs(prep.candidates)
+    used = solve_restricted(full, prep.scorer.vt.capacity)
+    monkeypatch.setattr(prices, "BY_VALUE", 0)
+    monkeypatch.setattr(prices, "BY_SCORE", 1)
+    monkeypatch.setattr(solver_module, "ADDED_PER_ROW", 1)
+    monkeypatch.setattr(solver_module, "REGION_MAX_FRACTION", 1.0)
+    monkeypatch.setattr(solver_module, "REGION_REACH", 0.0)
+    stats = SolverStats()
+    match_v = optimal_assignment(prep.candidates, prep.scorer.vt.capacity, prep.scorer.max_units(), stats)
+    chosen = match_v[full.r] == full.v
+    assert chosen.sum() == used.sum()
+    assert full.s[chosen].sum() == full.s[used].sum()
+    assert stats.region_solves > 0 and stats.full_solves > 1  # a repair fell short, was caught
+
+
 def test_stats_are_reported():
     residents, volunteers = _city(13, n_res=200, n_vol=80)
     result, stats = solve_with_stats(residents, volunteers)
