@@ -34,11 +34,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.matching import Resident, Volunteer, Weights  # noqa: E402
-from app.matching.engine import prepare, solve_with_stats  # noqa: E402
-from app.matching.greedy import greedy_assignment  # noqa: E402
-from app.matching.model import DAYS, PARTS, SLOTS  # noqa: E402
-from app.matching.pairs import make_pairs  # noqa: E402
+from app.matching import Resident, Volunteer, Weights
+from app.matching.engine import prepare, solve_with_stats
+from app.matching.greedy import greedy_assignment
+from app.matching.model import PARTS, SLOTS
+from app.matching.pairs import make_pairs
 
 DENSITY_PER_KM2 = 5.0
 RESIDENTS_PER_NEIGHBOURHOOD = 50
@@ -92,7 +92,7 @@ def generate_city(n_res: int, seed: int) -> tuple[list[Resident], list[Volunteer
     nb_lon = np.round(CENTRE[1] + xy[:, 0] / (KM_PER_DEG_LAT * np.cos(np.radians(CENTRE[0]))), 6)
     weight = rng.lognormal(0.0, 0.5, n_nb)
     weight /= weight.sum()
-    n_vol = int(round(n_res * VOLUNTEERS_PER_RESIDENT))
+    n_vol = round(n_res * VOLUNTEERS_PER_RESIDENT)
     r_nb = rng.choice(n_nb, size=n_res, p=weight)
     v_nb = rng.choice(n_nb, size=n_vol, p=weight)
     r_slots = _sets(rng, n_res, SLOTS, 3, 8, _slot_weights((0.45, 0.45, 0.10), 0.8))

@@ -11,7 +11,16 @@ import numpy as np
 
 from .candidates import Candidates, build_candidates
 from .encode import encode
-from .model import REASON_ALL_TAKEN, REASON_NO_CANDIDATE, MatchResult, Resident, Unmatched, Volunteer, Weights
+from .model import (
+    DEFAULT_WEIGHTS,
+    REASON_ALL_TAKEN,
+    REASON_NO_CANDIDATE,
+    MatchResult,
+    Resident,
+    Unmatched,
+    Volunteer,
+    Weights,
+)
 from .pairs import make_pairs
 from .score import Scorer
 from .solver import SolverStats, optimal_assignment
@@ -76,7 +85,7 @@ def solve_with_stats(
     residents: Sequence[Resident],
     volunteers: Sequence[Volunteer],
     excluded_pairs: Iterable[tuple[str, str]] = frozenset(),
-    weights: Weights = Weights(),
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> tuple[MatchResult, EngineStats]:
     """Like solve(), also returning timings and solver statistics."""
     stats = EngineStats()
@@ -97,7 +106,7 @@ def solve(
     residents: Sequence[Resident],
     volunteers: Sequence[Volunteer],
     excluded_pairs: Iterable[tuple[str, str]] = frozenset(),
-    weights: Weights = Weights(),
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> MatchResult:
     """The exact optimum: most residents matched, then the largest total score.
 

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .candidates import Candidates
-from .model import MatchResult, Resident, Volunteer, Weights
+from .model import DEFAULT_WEIGHTS, MatchResult, Resident, Volunteer, Weights
 
 
 def greedy_assignment(
@@ -46,7 +46,7 @@ def greedy_match(
     residents: Sequence[Resident],
     volunteers: Sequence[Volunteer],
     excluded_pairs: Iterable[tuple[str, str]] = frozenset(),
-    weights: Weights = Weights(),
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> MatchResult:
     """The greedy baseline as a MatchResult, on the same rules and scores as solve()."""
     from .engine import prepare, result_from_assignment  # engine does not import greedy

@@ -79,6 +79,9 @@ class Weights:
         return float(self.waiting + self.distance + self.slots + self.interests)
 
 
+DEFAULT_WEIGHTS = Weights()
+
+
 @dataclass(frozen=True)
 class ScoreParts:
     """The four parts of a pair's score, each already multiplied by its weight."""

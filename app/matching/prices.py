@@ -19,10 +19,10 @@ from .candidates import Candidates
 from .score import UNITS_PER_TOTAL
 
 TOP_PER_RESIDENT = 32  # pairs per resident that the price estimate looks at
-PRICE_ROUNDS = 30
+PRICE_ROUNDS = 45
 FIRST_STEP = 0.02 * UNITS_PER_TOTAL  # price move for a volunteer wanted twice over, at first
 LAST_STEP = 0.001 * UNITS_PER_TOTAL
-BY_VALUE = 6  # first pairs per resident: best by score minus price ...
+BY_VALUE = 8  # first pairs per resident: best by score minus price ...
 BY_SCORE = 1  # ... and the best by score alone
 
 
@@ -47,7 +47,7 @@ def market_prices(
     vols: NDArray[np.int64], units: NDArray[np.int64], capacity: NDArray[np.int64], rounds: int = PRICE_ROUNDS
 ) -> NDArray[np.float64]:
     """Approximate volunteer prices (in score units) by tatonnement on the table's pairs."""
-    n, width = vols.shape
+    width = vols.shape[1]
     valid = vols >= 0
     safe_vols = np.where(valid, vols, 0)
     # float32 halves the memory traffic of the loop; prices only need to be roughly right.
@@ -59,8 +59,11 @@ def market_prices(
     flat_vols = safe_vols[wanted_rows]
     flat_value = value[wanted_rows]
     offsets = np.arange(wanted_rows.size) * width
+    buffer = np.empty(flat_vols.shape, dtype=np.float32)  # reused: fresh 10 MB arrays are slow
     for k in range(rounds):
-        best = np.argmax(flat_value - price[flat_vols], axis=1)
+        np.take(price, flat_vols, out=buffer)
+        np.subtract(flat_value, buffer, out=buffer)
+        best = np.argmax(buffer, axis=1)
         wanted = np.bincount(flat_vols.ravel()[offsets + best], minlength=capacity.size)
         # A shrinking step lets the prices settle instead of oscillating.
         step = FIRST_STEP + (LAST_STEP - FIRST_STEP) * k / max(rounds - 1, 1)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .encode import encode
 from .geo import haversine_km
-from .model import Pair, Resident, Volunteer, Weights
+from .model import DEFAULT_WEIGHTS, Pair, Resident, Volunteer, Weights
 from .pairs import make_pairs
 from .score import Scorer
 from .validate import validate_people
@@ -18,7 +18,7 @@ def rank_candidates(
     resident: Resident,
     volunteers: Sequence[Volunteer],
     excluded_pairs: Iterable[tuple[str, str]] = frozenset(),
-    weights: Weights = Weights(),
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[Pair]:
     """All possible volunteers (rules 2-6, capacity > 0) for `resident`, best score first.
 

@@ -176,12 +176,10 @@ def _repair(
 
 
 def _merge(edges: Edges, used: NDArray[np.bool_], extra: Edges) -> tuple[Edges, NDArray[np.bool_], NDArray[np.bool_]]:
-    r = np.concatenate([edges.r, extra.r])
-    v = np.concatenate([edges.v, extra.v])
-    order = np.lexsort((v, r))
-    is_new = np.concatenate([np.zeros(len(edges), np.bool_), np.ones(len(extra), np.bool_)])[order]
-    flags = np.concatenate([used, np.zeros(len(extra), np.bool_)])[order]
-    return Edges(r[order], v[order], np.concatenate([edges.s, extra.s])[order]), flags, is_new
+    """E' plus the new pairs (appended, so the order stays deterministic), with flags."""
+    merged = Edges(np.concatenate([edges.r, extra.r]), np.concatenate([edges.v, extra.v]), np.concatenate([edges.s, extra.s]))
+    is_new = np.concatenate([np.zeros(len(edges), np.bool_), np.ones(len(extra), np.bool_)])
+    return merged, np.concatenate([used, np.zeros(len(extra), np.bool_)]), is_new
 
 
 def optimal_assignment(
@@ -197,7 +195,7 @@ def optimal_assignment(
     vols, units = prices.top_table(cands, prices.TOP_PER_RESIDENT)
     # Module constants are read here (not as default arguments) so that tests can change them.
     market = prices.market_prices(vols, units, capacity, prices.PRICE_ROUNDS)
-    edges = Edges.sorted(*prices.first_pairs(vols, units, market, prices.BY_VALUE, prices.BY_SCORE))
+    edges = Edges(*prices.first_pairs(vols, units, market, prices.BY_VALUE, prices.BY_SCORE))
     del vols, units
     certifier = Certifier(cands, capacity.size, ADDED_PER_ROW)
     clock = stats.timed("prices", clock)

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 @dataclass(frozen=True)
 class Edges:
-    """A set of pairs (resident index, volunteer index, integer score), sorted by (r, v)."""
+    """A set of pairs (resident index, volunteer index, integer score), in a deterministic order."""
 
     r: NDArray[np.int64]
     v: NDArray[np.int64]

@@ -43,7 +43,7 @@ def _check_slots(kind: str, items: Sequence[Resident] | Sequence[Volunteer]) -> 
     unknown = set().union(*(item.slots for item in items)) - _SLOT_SET if items else set()
     if unknown:
         i = _first(items, lambda item: not item.slots <= _SLOT_SET)
-        slot = sorted(items[i].slots - _SLOT_SET, key=str)[0]
+        slot = min(items[i].slots - _SLOT_SET, key=str)
         raise fail(kind, i, items[i].id, "slots", f"unknown slot {json.dumps(slot)}")
 
 

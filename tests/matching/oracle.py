@@ -13,6 +13,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from app.matching import Resident, Volunteer, Weights
+from app.matching.model import DEFAULT_WEIGHTS
 
 R_KM = 6371.0088
 
@@ -37,7 +38,7 @@ def possible(r: Resident, v: Volunteer, excluded: frozenset[tuple[str, str]] = f
     )
 
 
-def score(r: Resident, v: Volunteer, w: Weights = Weights()) -> float:
+def score(r: Resident, v: Volunteer, w: Weights = DEFAULT_WEIGHTS) -> float:
     """The public formula."""
     d = great_circle_km(r.lat, r.lon, v.lat, v.lon)
     dist = w.distance if v.max_km == 0 else w.distance * (1 - d / v.max_km)
@@ -51,7 +52,7 @@ def score(r: Resident, v: Volunteer, w: Weights = Weights()) -> float:
 
 def brute_force(
     residents: Sequence[Resident], volunteers: Sequence[Volunteer],
-    excluded: frozenset[tuple[str, str]] = frozenset(), w: Weights = Weights(),
+    excluded: frozenset[tuple[str, str]] = frozenset(), w: Weights = DEFAULT_WEIGHTS,
 ) -> tuple[int, float]:
     """(matched, total score) of the lexicographic optimum, by enumerating every assignment."""
     options = [[j for j, v in enumerate(volunteers) if possible(r, v, excluded)] for r in residents]
@@ -62,8 +63,7 @@ def brute_force(
     def walk(i: int, matched: int, total: float) -> None:
         nonlocal best
         if i == len(residents):
-            if (matched, total) > best:
-                best = (matched, total)
+            best = max(best, (matched, total))
             return
         walk(i + 1, matched, total)
         for j in options[i]:
@@ -78,7 +78,7 @@ def brute_force(
 
 def assignment_optimum(
     residents: Sequence[Resident], volunteers: Sequence[Volunteer],
-    excluded: frozenset[tuple[str, str]] = frozenset(), w: Weights = Weights(),
+    excluded: frozenset[tuple[str, str]] = frozenset(), w: Weights = DEFAULT_WEIGHTS,
 ) -> tuple[int, float]:
     """(matched, total) with scipy's linear_sum_assignment on an expanded matrix.
 

@@ -35,7 +35,7 @@ def run(tmp_path: Path, problem, *extra: str) -> subprocess.CompletedProcess:
     path.write_text(problem if isinstance(problem, str) else json.dumps(problem), encoding="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "app.matching", "solve", str(path), *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
 
 
@@ -68,7 +68,9 @@ def test_solve_writes_output_file(tmp_path):
 
 def test_help():
     for argv in (["--help"], ["solve", "--help"]):
-        done = subprocess.run([sys.executable, "-m", "app.matching", *argv], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "app.matching", *argv], check=False, cwd=ROOT, capture_output=True, text=True
+        )
         assert done.returncode == 0 and "usage" in done.stdout
 
 
@@ -133,7 +135,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, kind):
 def test_unreadable_file(tmp_path, target):
     done = subprocess.run(
         [sys.executable, "-m", "app.matching", "solve", str(tmp_path / target)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("error: cannot read")
@@ -142,6 +144,8 @@ def test_unreadable_file(tmp_path, target):
 def test_not_utf8(tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes(b'{"residents": ["\xe9"]}')
-    done = subprocess.run([sys.executable, "-m", "app.matching", "solve", str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.matching", "solve", str(path)],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr

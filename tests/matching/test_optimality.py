@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.matching import SLOTS, Resident, Volunteer, Weights, solve
-from app.matching import prices
+from app.matching import SLOTS, Resident, Volunteer, Weights, prices, solve
 from app.matching import solver as solver_module
 from app.matching.greedy import greedy_match
 from app.matching.score import UNITS_PER_TOTAL
