@@ -48,14 +48,17 @@ class _Item:
         self.label = item_label(kind, index, self.id)
 
     def error(self, field: str, message: str) -> InvalidProblem:
+        """The error for one field of this item."""
         return InvalidProblem(f'{self.label}: field "{field}": {message}')
 
     def get(self, field: str) -> Any:
+        """A required field's raw value."""
         if field not in self.raw:
             raise self.error(field, "missing")
         return self.raw[field]
 
     def ident(self, value: Any, field: str) -> str:
+        """An id: a non-empty string, or an integer turned into a string."""
         if isinstance(value, str) and value:
             return value
         if _is_int(value):
@@ -63,24 +66,28 @@ class _Item:
         raise self.error(field, f"expected a non-empty string or an integer, got {json.dumps(value)}")
 
     def number(self, field: str) -> float:
+        """A finite number (not a boolean)."""
         value = self.get(field)
         if not _is_number(value):
             raise self.error(field, f"expected a number, got {json.dumps(value)}")
         return float(value)
 
     def integer(self, field: str) -> int:
+        """An integer (not a boolean, not 2.0)."""
         value = self.get(field)
         if not _is_int(value):
             raise self.error(field, f"expected an integer, got {json.dumps(value)}")
         return value
 
     def strings(self, field: str) -> frozenset[str]:
+        """A list of strings, as a set."""
         value = self.get(field)
         if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
             raise self.error(field, f"expected a list of strings, got {json.dumps(value)}")
         return frozenset(value)
 
     def gender(self, field: str) -> str | None:
+        """"f", "m" or null."""
         value = self.get(field)
         if value not in (None, "f", "m"):
             raise self.error(field, f'expected "f", "m" or null, got {json.dumps(value)}')
