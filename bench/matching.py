@@ -192,10 +192,14 @@ def print_table(rows: list[dict]) -> None:
         if not (e and g):
             continue
         te, tg = e["candidates_s"] + e["solve_s"], g["candidates_s"] + g["solve_s"]
+        matchable = e["residents"] - e["unmatched_no_candidate"]
         print(f"{n:>7} residents: engine/greedy matched {e['matched'] / max(g['matched'], 1):.4f} "
               f"(+{e['matched'] - g['matched']}), total score {e['total_score'] / max(g['total_score'], 1e-9):.4f}, "
-              f"time {te / max(tg, 1e-9):.2f}; engine rounds {e['rounds']}, E' sizes {e['edges']}, "
-              f"added {e['added']}, no-candidate residents {e['unmatched_no_candidate']}")
+              f"time {te / max(tg, 1e-9):.2f}")
+        print(f"{'':>9}matchable residents {matchable}: engine leaves {matchable - e['matched']}, greedy leaves "
+              f"{matchable - g['matched']} ({(matchable - g['matched']) / max(matchable, 1):.2%})")
+        print(f"{'':>9}engine: {e['rounds']} rounds, E' sizes {e['edges']}, added {e['added']}, "
+              f"{e['full_solves']} full and {e['region_solves']} region solves; seconds {e['phases']}")
 
 
 if __name__ == "__main__":
