@@ -1,9 +1,11 @@
-"""Build every possible pair (rules 2-6 and capacity > 0) as dense blocks, one per resident point.
+"""Build every possible pair (rules 2-6 and capacity > 0) as dense blocks of residents x volunteers.
 
 Residents and volunteers sit on neighbourhood points, so many share coordinates. Distances are
 computed once per (resident point, volunteer point) pair found by a k-d tree over the points,
 never per person pair. The residents of one point then face the same list of volunteers in
 range, and rules 3-5 and the score are evaluated for that whole block with numpy broadcasting.
+Points with few residents (people given their own coordinates) are grouped with their
+neighbours into one block, so that the per-block overhead stays small.
 Each block keeps its integer scores (solver units, -1 where the pair is impossible), which is
 what the solver needs both to pick its first edges and to check optimality on all pairs.
 """
@@ -29,7 +31,6 @@ class Block:
 
     rows: NDArray[np.intp]  # resident indices, ascending
     cols: NDArray[np.intp]  # volunteer indices, ascending
-    dist_km: NDArray[np.float64]  # distance from the point to each column's volunteer
     units: NDArray[np.int32]  # (len(rows), len(cols)) integer score, -1 if impossible
     row_max: NDArray[np.int32]  # best integer score of each row, -1 if the row has no pair
 
@@ -58,14 +59,15 @@ def point_ids(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArr
 
 def reach_pairs(
     rt: ResidentTable, vt: VolunteerTable, active: NDArray[np.intp]
-) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.float64]]:
     """Rule 2 at point level: (resident point, volunteer, distance) for every volunteer in reach.
 
-    Returns the arrays sorted by resident point then volunteer, plus each resident's point.
+    Returns the arrays sorted by resident point then volunteer, plus each resident's point and
+    the points' coordinates.
     `active` lists the volunteers that may be used at all (capacity > 0).
     """
     r_point, r_coords = point_ids(rt.lat, rt.lon)
-    empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), r_point)
+    empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), r_point, r_coords)
     if active.size == 0 or len(rt) == 0:
         return empty
     v_point, v_coords = point_ids(vt.lat[active], vt.lon[active])
@@ -94,7 +96,32 @@ def reach_pairs(
     keep = dist <= vt.max_km[vol]  # inclusive: a resident exactly at max_km is in reach
     a, vol, dist = pair_a[owner][keep], vol[keep], dist[keep]
     order = np.lexsort((vol, a))
-    return a[order], vol[order], dist[order], r_point
+    return a[order], vol[order], dist[order], r_point, r_coords
+
+
+MIN_BLOCK_ROWS = 32  # points with fewer residents are grouped with their neighbours
+
+
+def point_groups(r_coords: NDArray[np.float64], rows_per_point: NDArray[np.intp], in_reach: NDArray[np.bool_]):
+    """Lists of nearby resident points holding at least MIN_BLOCK_ROWS residents each.
+
+    Points are visited cell by cell on a grid of about 2 km, so a group's points are close
+    and share most of their volunteers in reach. A point with many residents is its own group.
+    """
+    cell = np.floor(r_coords / np.array([0.02, 0.03]))
+    order = np.lexsort((r_coords[:, 1], r_coords[:, 0], cell[:, 1], cell[:, 0]))
+    group: list[int] = []
+    size = 0
+    for point in order.tolist():
+        if not in_reach[point]:
+            continue
+        group.append(point)
+        size += int(rows_per_point[point])
+        if size >= MIN_BLOCK_ROWS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def build_candidates(
@@ -105,8 +132,8 @@ def build_candidates(
 ) -> Candidates:
     """All possible pairs as blocks; `excluded` holds (resident index, volunteer index) pairs."""
     active = np.flatnonzero(vt.capacity > 0)
-    pa, pv, pd, r_point = reach_pairs(rt, vt, active)
-    n_points = int(r_point.max()) + 1 if r_point.size else 0
+    pa, pv, pd, r_point, r_coords = reach_pairs(rt, vt, active)
+    n_points = r_coords.shape[0]
     # Column ranges of each resident point in (pa, pv, pd), and the residents of each point.
     col_start = np.searchsorted(pa, np.arange(n_points + 1))
     res_order = np.argsort(r_point, kind="stable")
@@ -116,12 +143,18 @@ def build_candidates(
         banned.setdefault(r, []).append(v)
     blocks: list[Block] = []
     degree = np.zeros(len(rt), dtype=np.int64)
-    for point in range(n_points):
-        c0, c1 = col_start[point], col_start[point + 1]
-        if c0 == c1:
-            continue
-        rows = res_order[row_start[point] : row_start[point + 1]]
-        cols, dist = pv[c0:c1], pd[c0:c1]
+    for group in point_groups(r_coords, np.diff(row_start), np.diff(col_start) > 0):
+        rows = np.concatenate([res_order[row_start[p] : row_start[p + 1]] for p in group])
+        if len(group) == 1:
+            c0, c1 = col_start[group[0]], col_start[group[0] + 1]
+            cols, dist = pv[c0:c1], pd[c0:c1]
+        else:
+            cols = np.unique(np.concatenate([pv[col_start[p] : col_start[p + 1]] for p in group]))
+            by_point = np.full((len(group), cols.size), np.inf)
+            for i, p in enumerate(group):
+                c0, c1 = col_start[p], col_start[p + 1]
+                by_point[i, np.searchsorted(cols, pv[c0:c1])] = pd[c0:c1]
+            dist = by_point[np.repeat(np.arange(len(group)), [row_start[p + 1] - row_start[p] for p in group])]
         units = scorer.block_units(rows, cols, dist)
         if banned:
             for i, r in enumerate(rows.tolist()):
@@ -130,5 +163,5 @@ def build_candidates(
                     if j < cols.size and cols[j] == v:
                         units[i, j] = -1
         degree[rows] = (units >= 0).sum(axis=1)
-        blocks.append(Block(rows, cols, dist, units, units.max(axis=1)))
+        blocks.append(Block(rows, cols, units, units.max(axis=1)))
     return Candidates(blocks, degree)

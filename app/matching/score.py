@@ -92,14 +92,20 @@ class Scorer:
     def block_units(
         self, rows: NDArray[np.intp], cols: NDArray[np.intp], dist_km: NDArray[np.float64]
     ) -> NDArray[np.int32]:
-        """Integer scores of rows x cols (`dist_km` per column), -1 where rules 3-5 fail."""
+        """Integer scores of rows x cols, -1 where rules 3-5 fail or the pair is out of reach.
+
+        `dist_km` is per column (all rows on one point), or per pair with inf out of reach.
+        """
         rt, vt = self.rt, self.vt
+        reach = np.isfinite(dist_km)
+        dist = self._to_units(distance_part(self.weights, np.where(reach, dist_km, 0.0), vt.max_km[cols]))
         shared_slots = rt.slots[rows, None] & vt.slots[None, cols]
-        dist = self._to_units(distance_part(self.weights, dist_km, vt.max_km[cols]))
         units = self.slot_units[popcount(shared_slots)]
         units += self.interest_units[shared_count(rt.interests[rows], vt.interests[cols])]
-        units += self.wait_units[rows, None] + dist[None, :]
+        units += self.wait_units[rows, None] + (dist if dist.ndim == 2 else dist[None, :])
         ok = shared_slots != 0
+        if dist_km.ndim == 2:
+            ok &= reach
         ok &= share_any(rt.languages[rows], vt.languages[cols])
         pref = rt.gender_pref[rows, None]
         ok &= (pref == 0) | (pref == vt.gender[None, cols])
