@@ -17,9 +17,12 @@ optimum for k matched residents (at most 2 units of error per pair on each side 
 comparison): with the default weights, 0.0004 point per pair, and in practice only ties
 closer than that are decided by the rounding. The cardinality (first objective) is exact.
 
-Certificate. For the proof we use the equivalent single objective W = BIG + s with
-BIG = (n + 1) * (max s + 1), so that one more match is worth more than any score difference.
-The assignment LP is totally unimodular; a solution optimal on a subset E' of the pairs is
+Certificate. For the proof we use the equivalent single objective: per-pair weight
+W = BIG + s with BIG = (n + 1) * (S + 1), n residents, S the largest integer score. It is
+exact: a set of k + 1 pairs weighs at least (k + 1) * BIG, a set of k pairs at most
+k * (BIG + S) < (k + 1) * BIG since BIG > n * S >= k * S; so a heavier set never has fewer
+pairs, and among sets of equal size the weight order is the score order. (BIG is about 1e11
+for 100,000 residents, far inside int64 even summed over every resident.) The assignment LP is totally unimodular; a solution optimal on a subset E' of the pairs is
 optimal on all pairs iff dual values u (residents) and p (volunteers), optimal on E', satisfy
 u_r + p_v >= W_rv on every possible pair (duals.py computes them, certify.py checks the pairs).
 
