@@ -3,8 +3,12 @@
 Usage: python bench/matching.py [--sizes 1000,10000,100000] [--seed 7]
 
 Each size runs in two fresh child processes (engine, greedy) on the same generated city, so
-that each one's peak memory (getrusage ru_maxrss, which includes the interpreter, the libraries
-and the generated input) is its own. The parent prints one table and the engine/greedy ratios.
+that each one's peak memory is its own: "peak MB" is getrusage's ru_maxrss of the child, which
+includes the interpreter, the libraries and the generated input; "input MB" is the same measure
+just before solving (so peak - input is what the method itself added at most). "cand s" is
+validation, encoding and every possible pair with its score; "solve s" is the rest (for the
+engine: prices, solves, certificate, explained pairs). The parent prints one table, the
+engine/greedy ratios and the engine's phases.
 
 The generated city (constant density, so a bigger city is a wider one, not a denser one):
   - residents: 5 per km2 on a square centred on Pau; 1 neighbourhood per 50 residents (40 per
@@ -178,13 +182,14 @@ def main() -> None:
 def print_table(rows: list[dict]) -> None:
     """Plain-text table, then the engine/greedy ratios per size."""
     head = f"{'residents':>9} {'volunteers':>10} {'method':>6} {'pairs':>11} {'cand s':>7} {'solve s':>7} " \
-           f"{'total s':>7} {'peak MB':>8} {'matched':>8} {'total score':>13}"
+           f"{'total s':>7} {'input MB':>8} {'peak MB':>8} {'matched':>8} {'total score':>13}"
     print(head)
     print("-" * len(head))
     for r in rows:
         total = r["candidates_s"] + r["solve_s"]
         print(f"{r['residents']:>9} {r['volunteers']:>10} {r['method']:>6} {r['pairs']:>11,} {r['candidates_s']:>7.2f} "
-              f"{r['solve_s']:>7.2f} {total:>7.2f} {r['peak_rss_mb']:>8.0f} {r['matched']:>8} {r['total_score']:>13.2f}")
+              f"{r['solve_s']:>7.2f} {total:>7.2f} {r['rss_before_mb']:>8.0f} {r['peak_rss_mb']:>8.0f} {r['matched']:>8} "
+              f"{r['total_score']:>13.2f}")
     print()
     by = {(r["residents"], r["method"]): r for r in rows}
     for n in sorted({r["residents"] for r in rows}):
