@@ -58,6 +58,7 @@ class Certifier:
         return self._select(found)
 
     def _check(self, b_i: int, rows_sel, cols_sel, price, u_minus_big, found) -> None:
+        """Append the violated pairs among rows_sel x cols_sel of block b_i (positions)."""
         b = self.blocks[b_i]
         units = b.units[np.ix_(rows_sel, cols_sel)] if not isinstance(cols_sel, slice) else b.units[rows_sel]
         r = b.rows[rows_sel]
@@ -68,6 +69,7 @@ class Certifier:
             found.append((r[i], v[j], units[i, j].astype(np.int64), gap[i, j]))
 
     def _full(self, price, u_minus_big, found) -> None:
+        """Check every block."""
         self.full_scans += 1
         for b_i, b in enumerate(self.blocks):
             # p >= 0, so a row whose u - BIG already reaches its best score is never violated.
@@ -76,6 +78,7 @@ class Certifier:
                 self._check(b_i, check, slice(None), price, u_minus_big, found)
 
     def _rows(self, rows, price, u_minus_big, found) -> None:
+        """Check whole rows (resident indices), block by block."""
         rows = rows[self.row_block[rows] >= 0]
         order = np.argsort(self.row_block[rows], kind="stable")
         rows = rows[order]
@@ -84,6 +87,7 @@ class Certifier:
             self._check(int(b_i), self.row_pos[rows[start:stop]], slice(None), price, u_minus_big, found)
 
     def _cols(self, cols, price, u_minus_big, found) -> None:
+        """Check whole columns (volunteer indices) in every block where they appear."""
         if cols.size == 0:
             return
         idx = ranges(self.occ_ptr[cols], self.occ_ptr[cols + 1])
@@ -97,6 +101,7 @@ class Certifier:
             self._check(int(b_i), np.arange(n_rows), js[start:stop], price, u_minus_big, found)
 
     def _select(self, found) -> Edges:
+        """The `per_row` most violated pairs of each row; remembers which rows had any."""
         self.dirty[:] = False
         if not found:
             return Edges.empty()
