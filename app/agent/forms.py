@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -31,6 +30,7 @@ from app import vocabulary
 from app.auth.forms import ResidentSignupForm
 from app.forms.fields import EmailAddress, Stripped, format_phone
 from app.models import (
+    PARIS,
     ConsentMethod,
     Gender,
     ReferralStatus,
@@ -44,7 +44,6 @@ from app.services.errors import DomainError
 from app.services.referral_handling import ConsentGiven, Registration
 from app.services.requests import MAX_REASON, PreferenceChanges
 
-PARIS = ZoneInfo("Europe/Paris")
 REQUIRED = _l("Ce champ est obligatoire.")
 #: Longest note on a referral's outcome, and longest decision reason.
 MAX_NOTE = 2000

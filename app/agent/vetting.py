@@ -39,7 +39,7 @@ from app.models import (
     VettingStep,
     VolunteerProfile,
     VolunteerStatus,
-    utcnow,
+    paris_today,
 )
 from app.services import audit, vetting
 from app.services.errors import DomainError
@@ -53,8 +53,8 @@ STEP_COUNT = len(VettingKind)
 
 
 def _today() -> date:
-    """The day the vetting service counts expiry from."""
-    return utcnow().date()
+    """The day the vetting service counts expiry from (Paris)."""
+    return paris_today()
 
 
 def _step_summary():

@@ -1,6 +1,6 @@
 """The data model: one module per aggregate, all re-exported here."""
 
-from app.models.base import Base, utcnow
+from app.models.base import PARIS, Base, paris_today, utcnow
 from app.models.campaign import Campaign, CampaignCall
 from app.models.concern import Concern, ConcernNote, Referral
 from app.models.enums import (
@@ -24,7 +24,12 @@ from app.models.enums import (
     VolunteerStatus,
 )
 from app.models.match import Match, MatchingRun
-from app.models.people import ConsentRecord, ResidentProfile, VettingStep, VolunteerProfile
+from app.models.people import (
+    ConsentRecord,
+    ResidentProfile,
+    VettingStep,
+    VolunteerProfile,
+)
 from app.models.place import Commune, CommunePostcode, Neighbourhood, Territory
 from app.models.record import AuditEntry, OutboxMessage, Setting
 from app.models.user import PasswordResetToken, User, UserSession
@@ -37,5 +42,5 @@ __all__ = [
     "PasswordResetToken", "Referral", "ReferralStatus", "RequestStatus", "ResidentProfile",
     "Role", "Setting", "Severity", "Territory", "User", "UserSession", "VettingKind",
     "VettingStep", "Visit", "VisitKind", "VisitLog", "VisitStatus", "VolunteerProfile",
-    "VolunteerStatus", "utcnow",
+    "VolunteerStatus", "utcnow", "PARIS", "paris_today",
 ]

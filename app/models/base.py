@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, MetaData, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -20,9 +21,18 @@ NAMING_CONVENTION = {
 }
 
 
+#: The service's time zone: days, slots and the times people read are in Paris time.
+PARIS = ZoneInfo("Europe/Paris")
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(timezone.utc)
+
+
+def paris_today() -> date:
+    """Today's date in Paris (between midnight and 1 or 2 a.m. it differs from UTC's)."""
+    return utcnow().astimezone(PARIS).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -11,16 +11,14 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
 
-from app.models import MatchStatus, RequestStatus, ResidentProfile, Visit, utcnow
+from app.models import PARIS, MatchStatus, RequestStatus, ResidentProfile, Visit, utcnow
 from app.services import visits as visit_service
 from app.services.requests import live_match
 
-PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"
 #: How many visits to come the home page lists.
 UPCOMING_LIMIT = 5

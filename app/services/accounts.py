@@ -31,6 +31,7 @@ from app.security import sessions, throttle
 from app.security.passwords import hash_password, needs_rehash, verify_password
 from app.services import audit
 from app.services.errors import DomainError
+from app.services.scope import territory_of_neighbourhood
 from app.services.outbox import enqueue_email
 
 #: Version of the information notice shown with every form that collects data.
@@ -160,7 +161,8 @@ def register_resident(
         recorded_by=registered_by,
     )
     db.session.flush()
-    audit.record("resident.register", "resident", profile.id, actor=registered_by or user)
+    audit.record("resident.register", "resident", profile.id, actor=registered_by or user,
+                 territory_id=territory_of_neighbourhood(profile.neighbourhood_id))
     return user
 
 
@@ -192,7 +194,8 @@ def register_volunteer(
     record_consent(user, "data_processing", ConsentMethod.ONLINE, user.full_name)
     record_consent(user, "charter", ConsentMethod.ONLINE, user.full_name, text_version=version)
     db.session.flush()
-    audit.record("volunteer.apply", "volunteer", profile.id, actor=user)
+    audit.record("volunteer.apply", "volunteer", profile.id, actor=user,
+                 territory_id=territory_of_neighbourhood(profile.neighbourhood_id))
     return user
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
+    PARIS,
     Commune,
     ConsentMethod,
     ConsentRecord,
@@ -34,7 +34,6 @@ from app.models import (
 from app.services import accounts, audit
 from app.services.errors import DomainError, InvalidTransition
 
-PARIS = ZoneInfo("Europe/Paris")
 #: Consent an agent may record; "online" is only ever the person's own sign-up.
 AGENT_CONSENT_METHODS = (ConsentMethod.ORAL, ConsentMethod.WRITTEN, ConsentMethod.SIGNED_FORM)
 #: What a data-processing consent is about (as in :func:`accounts.register_resident`).

@@ -14,7 +14,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User, VettingKind, VettingStep, VolunteerProfile, VolunteerStatus, utcnow
+from app.models import (
+    User,
+    VettingKind,
+    VettingStep,
+    VolunteerProfile,
+    VolunteerStatus,
+    paris_today,
+    utcnow,
+)
 from app.services import audit, outbox, pairs
 from app.services.errors import DomainError, InvalidTransition
 from app.services.scope import territory_of_volunteer
@@ -54,7 +62,7 @@ def current_steps(volunteer: VolunteerProfile) -> dict[VettingKind, VettingStep 
 
 def is_expired(step: VettingStep | None, today: date | None = None) -> bool:
     """Whether a step has passed its expiry day."""
-    today = today or utcnow().date()
+    today = today or paris_today()
     return step is not None and step.expires_on is not None and step.expires_on < today
 
 
@@ -73,7 +81,7 @@ def missing_steps(volunteer: VolunteerProfile, today: date | None = None) -> lis
 def record_step(volunteer: VolunteerProfile, kind: VettingKind, agent: User, *,
                 done_on: date, expires_on: date | None = None, detail: str | None = None) -> VettingStep:
     """Record a step done on ``done_on``; its validity defaults to the kind's (12 months for the extract)."""
-    if done_on > utcnow().date():
+    if done_on > paris_today():
         raise DomainError(_("La date ne peut pas être dans le futur."), field="done_on")
     if expires_on is None and kind in VALIDITY_MONTHS:
         expires_on = add_months(done_on, VALIDITY_MONTHS[kind])

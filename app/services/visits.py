@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
+    PARIS,
     ConcernSource,
     Match,
     MatchStatus,
@@ -32,7 +33,6 @@ from app.services.concerns import raise_concern
 from app.services.errors import DomainError, InvalidTransition
 from app.services.scope import territory_of_resident
 
-PARIS = ZoneInfo("Europe/Paris")
 #: A weekly series is planned at most this many weeks ahead.
 MAX_WEEKS = 12
 
