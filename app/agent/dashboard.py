@@ -1,14 +1,171 @@
-"""Agent console: the dashboard of the territory."""
+"""Agent console: the dashboard of the territory, and the small helpers every console view shares.
+
+The dashboard is two queries whatever the data size: every count of the page as one SELECT of
+scalar subqueries (one aggregate each), and the few most urgent concerns.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import current_user
+from datetime import datetime, time
+from urllib.parse import urlencode
 
-from app.agent import bp
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.agent import bp, scope
+from app.extensions import db
+from app.models import (
+    PARIS,
+    Concern,
+    Match,
+    MatchStatus,
+    Referral,
+    ReferralStatus,
+    RequestStatus,
+    ResidentProfile,
+    User,
+    VettingStep,
+    Visit,
+    VisitStatus,
+    VolunteerProfile,
+    VolunteerStatus,
+    utcnow,
+)
+from app.services import attention, concern_handling
+from app.services.scope import communes_of, residents_in, residents_of, volunteers_in
+
+#: Concerns listed on the dashboard, most urgent first.
+URGENT_CONCERNS = 5
+
+
+# Helpers shared by the console's views -----------------------------------------------------
+
+def me() -> User:
+    """The logged-in agent's user row (services keep it, not the proxy)."""
+    return current_user._get_current_object()
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string; anything odd reads as the first page."""
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def queue_url(endpoint: str, path: str, path_args: dict | None = None, **values) -> str:
+    """The URL of a queue another part of the console serves: its endpoint when it exists yet,
+    else its planned path (the dashboard must not break while that page is being built)."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **values)
+    return path + (f"?{urlencode(path_args)}" if path_args else "")
+
+
+def days_since(moment: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole days between a moment and now, in Paris dates (0 today)."""
+    if moment is None:
+        return None
+    today = (now or utcnow()).astimezone(PARIS).date()
+    return max(0, (today - moment.astimezone(PARIS).date()).days)
+
+
+@bp.app_template_filter("agent_short_name")
+def short_name(user: User | None) -> str:
+    """First name and last name initial ("Jeanne D."), as proposals print a resident."""
+    if user is None:
+        return ""
+    initial = (user.last_name or "")[:1]
+    return f"{user.first_name} {initial}." if initial else user.first_name
+
+
+@bp.context_processor
+def _console_helpers() -> dict:
+    return {"days_since": days_since}
+
+
+# The dashboard ------------------------------------------------------------------------------
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of the current month, in Paris time."""
+    local = now.astimezone(PARIS)
+    return datetime.combine(local.date().replace(day=1), time(0), tzinfo=PARIS)
+
+
+def _count(*conditions, of=None):
+    return select(func.count(of) if of is not None else func.count()).where(*conditions)
+
+
+def figures(territory_id, now: datetime | None = None) -> dict:
+    """Every count of the dashboard, in one query of scalar subqueries."""
+    now = now or utcnow()
+    today = now.astimezone(PARIS).date()
+    since = month_start(now)
+    live = select(Match.resident_id).where(Match.status.in_(MatchStatus.live()))
+    matches_here = (Match.resident_id.in_(residents_of(territory_id)),) if territory_id else ()
+    waiting = (ResidentProfile.status == RequestStatus.OPEN, ResidentProfile.id.not_in(live),
+               residents_in(territory_id), User.anonymised_at.is_(None),
+               User.id == ResidentProfile.user_id)
+    renewed = aliased(VettingStep)
+    still_valid = exists().where(
+        renewed.volunteer_id == VettingStep.volunteer_id, renewed.kind == VettingStep.kind,
+        or_(renewed.expires_on.is_(None), renewed.expires_on >= today))
+    approved_here = select(VolunteerProfile.id).where(
+        VolunteerProfile.status == VolunteerStatus.APPROVED, volunteers_in(territory_id))
+    concerns_here = concern_handling.concerns_in(territory_id)
+    pending = concern_handling.PENDING
+    counts = {
+        "waiting": _count(*waiting).select_from(ResidentProfile, User),
+        "longest_wait_since": select(func.min(ResidentProfile.waiting_since))
+        .select_from(ResidentProfile, User).where(*waiting),
+        "referrals": _count(Referral.status == ReferralStatus.PENDING,
+                            Referral.commune_insee.in_(communes_of(territory_id)))
+        .select_from(Referral),
+        "to_vet": _count(VolunteerProfile.status.in_((VolunteerStatus.APPLIED,
+                                                       VolunteerStatus.IN_REVIEW)),
+                         volunteers_in(territory_id)).select_from(VolunteerProfile),
+        "expired_steps": _count(VettingStep.expires_on < today, ~still_valid,
+                                VettingStep.volunteer_id.in_(approved_here),
+                                of=distinct(VettingStep.volunteer_id)).select_from(VettingStep),
+        "proposals": _count(Match.status == MatchStatus.PROPOSED, *matches_here)
+        .select_from(Match),
+        "awaiting_answer": _count(Match.status == MatchStatus.APPROVED, *matches_here)
+        .select_from(Match),
+        "concerns_open": _count(Concern.status.in_(pending), concerns_here).select_from(Concern),
+        "concerns_overdue": _count(concern_handling.overdue_condition(now), concerns_here)
+        .select_from(Concern),
+        "attention": attention.count(territory_id, now),
+        "new_residents": _count(ResidentProfile.created_at >= since,
+                                residents_in(territory_id)).select_from(ResidentProfile),
+        "new_pairs": _count(Match.accepted_at >= since, *matches_here).select_from(Match),
+        "visits_done": _count(Visit.status == VisitStatus.DONE, Visit.starts_at >= since,
+                              Visit.starts_at <= now,
+                              *((Visit.match_id.in_(select(Match.id).where(*matches_here)),)
+                                if territory_id else ()))
+        .select_from(Visit),
+    }
+    row = db.session.execute(select(*[
+        (q if name == "attention" else q.scalar_subquery()).label(name)
+        for name, q in counts.items()
+    ])).one()
+    values = dict(row._mapping)
+    values["longest_wait_days"] = days_since(values.pop("longest_wait_since"), now)
+    return values
 
 
 @bp.route("/")
 def home():
-    """What needs doing now, with counts that link to their queues."""
-    return render_template("agent/home.html", territory=current_user.territory)
+    """What needs doing now, with counts that link to their queues; figures of the month."""
+    territory_id = scope.territory_id()
+    now = utcnow()
+    links = {
+        # The residents' list reads its state filter from ``etat`` (as the planned path does).
+        "waiting": queue_url("agent.residents", "/agent/habitants", {"etat": "waiting"},
+                             etat="waiting"),
+        "referrals": queue_url("agent.referrals", "/agent/signalements"),
+        "volunteers": queue_url("agent.volunteers", "/agent/benevoles"),
+    }
+    return render_template(
+        "agent/home.html", territory=current_user.territory, counts=figures(territory_id, now),
+        urgent=concern_handling.most_urgent(territory_id, URGENT_CONCERNS, now),
+        links=links, month=month_start(now), now=now,
+    )

@@ -47,6 +47,16 @@ def test_same_optimum_as_full_graph(seed, first, region, monkeypatch):
         assert (stats.region_solves > 0) == (region == 1.0)
 
 
+def test_same_optimum_as_full_graph_on_a_bigger_city():
+    residents, volunteers = _city(31, n_res=3000, n_vol=1200)
+    prep = prepare(residents, volunteers, frozenset(), Weights())
+    full = all_pairs(prep.candidates)
+    used = solve_restricted(full, prep.scorer.vt.capacity)
+    match_v = optimal_assignment(prep.candidates, prep.scorer.vt.capacity, prep.scorer.max_units())
+    chosen = match_v[full.r] == full.v
+    assert (chosen.sum(), full.s[chosen].sum()) == (used.sum(), full.s[used].sum())
+
+
 @pytest.mark.parametrize("seed", [21, 22, 23])
 def test_too_small_repair_falls_back_to_a_full_solve(seed, monkeypatch):
     """With regions cut to the new pairs' own volunteers, repairs often fall short: the dual
