@@ -1,4 +1,8 @@
-"""Administrators: territories, neighbourhoods, agents and settings."""
+"""Administrators: territories, communes and neighbourhoods, agent accounts, settings.
+
+One module per area; the operations themselves (checks, changes, audit entries) are in
+:mod:`app.admin.actions`, so the views only parse the form, call them and answer.
+"""
 
 from flask import Blueprint
 
@@ -8,4 +12,4 @@ from app.security.access import restrict_blueprint
 bp = Blueprint("admin", __name__)
 restrict_blueprint(bp, Role.ADMIN)
 
-from app.admin import views  # noqa: E402,F401
+from app.admin import agents, overview, places, settings, territories  # noqa: E402,F401
