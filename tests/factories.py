@@ -5,23 +5,36 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from flask import g
 from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import (
+    PARIS,
     Commune,
     Neighbourhood,
     Role,
     Territory,
     VisitKind,
     VolunteerStatus,
+    paris_today,
 )
 from app.models.availability import mask_from_slots
 from app.services import accounts
 
 PASSWORD = "une phrase assez longue 42"
+
+
+def days_ago(days: int) -> datetime:
+    """Noon in Paris, ``days`` Paris calendar days ago.
+
+    Counting back from "now" in UTC would land on another Paris day late in the evening, or
+    across a daylight saving change: tests of "waiting for N days" would then fail by one.
+    """
+    day = paris_today() - timedelta(days=days)
+    return datetime.combine(day, time(12), tzinfo=PARIS)
 _counter = itertools.count(1)
 
 

@@ -156,7 +156,7 @@ def test_other_roles_are_refused(client, helper):
 
 def test_waiting_says_for_how_long_and_what_happens_next(client, signed_in):
     profile = profile_of(signed_in)
-    profile.waiting_since = utcnow() - timedelta(days=12)
+    profile.waiting_since = factories.days_ago(12)
     db.session.commit()
     text = page(client)
     assert "Vous attendez un·e bénévole depuis 12 jours." in text
@@ -451,7 +451,7 @@ def test_pause_reason_too_long_is_refused_and_kept(client, signed_in):
 
 def test_resume_keeps_the_wait_before_the_pause(client, signed_in):
     profile = profile_of(signed_in)
-    profile.waiting_since = utcnow() - timedelta(days=30)
+    profile.waiting_since = factories.days_ago(30)
     db.session.commit()
     requests.pause_request(profile, signed_in)
     db.session.execute(update(ResidentProfile).where(ResidentProfile.id == profile.id)

@@ -1,4 +1,4 @@
-"""Command-line tools (``flask …``): demo data, accounts, reference data imports, matching, outbox."""
+"""Command-line tools (``flask …``): demo data, accounts, reference data imports, matching, outbox, follow-up."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import Flask
 
 def install(app: Flask) -> None:
     """Register every command group."""
-    from app.commands import matching, outbox, places, seed, users
+    from app.commands import followup, matching, outbox, places, seed, users
 
     app.cli.add_command(seed.seed_demo)
     app.cli.add_command(users.create_user)
@@ -15,3 +15,4 @@ def install(app: Flask) -> None:
     app.cli.add_command(places.import_communes)
     app.cli.add_command(matching.match_cli)
     app.cli.add_command(outbox.outbox_cli)
+    app.cli.add_command(followup.concerns_cli)

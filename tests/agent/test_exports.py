@@ -47,7 +47,7 @@ def test_residents_export_of_the_territory(client, place, agent):
     assert row["Adresse e-mail"] == user.email and row["Commune"] == "Pau" and row["Quartier"] == "Pau"
     assert row["État de la demande"] == "En attente d'un·e bénévole"
     assert row["Jours d'attente"] == "45"
-    assert row["En attente depuis le"] == (date.today() - timedelta(days=45)).strftime("%d/%m/%Y")
+    assert row["En attente depuis le"] == factories.days_ago(45).strftime("%d/%m/%Y")
     assert row["Inscrit·e par un agent"] == "non"
     [entry] = audit("export.residents")
     assert entry.actor_id == agent[0].id and entry.territory_id == place.territory_a.id

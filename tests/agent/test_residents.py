@@ -21,7 +21,6 @@ from app.models import (
     RequestStatus,
     ResidentProfile,
     User,
-    utcnow,
 )
 from tests import factories
 
@@ -35,7 +34,7 @@ def profile_of(user: User) -> ResidentProfile:
 def waiting_for(user: User, days: int) -> ResidentProfile:
     """Make a resident wait ``days`` days."""
     profile = profile_of(user)
-    profile.waiting_since = utcnow() - timedelta(days=days)
+    profile.waiting_since = factories.days_ago(days)
     db.session.commit()
     return profile
 
