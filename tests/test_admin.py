@@ -128,7 +128,8 @@ def test_rename_a_territory(as_admin, place):
     assert db.session.get(Territory, place.territory_a.id).name == "Pau centre"
     assert len(audited("territory.rename")) == 1
     response = as_admin.post_form(url, {"nom-name": "Territoire B"})
-    assert response.status_code == 422 and "Un territoire porte déjà ce nom." in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Un territoire porte déjà ce nom." in response.get_data(as_text=True)
 
 
 def test_move_communes_between_territories(as_admin, place):
@@ -229,7 +230,8 @@ def test_import_a_file_of_neighbourhoods(as_admin, place):
     assert (pau.latitude, pau.longitude) == (43.3, -0.36)
     [entry] = audited("neighbourhoods.import")
     assert entry.detail == {"created": 2, "updated": 1} and entry.object_id == "quartiers.csv"
-    assert "2 quartier(s) ajouté(s), 1 déplacé(s)" in as_admin.get("/admin/quartiers").get_data(as_text=True)
+    listing = as_admin.get("/admin/quartiers").get_data(as_text=True)
+    assert "2 quartier(s) ajouté(s), 1 déplacé(s)" in listing
 
 
 def test_a_bad_file_saves_nothing_and_says_which_lines(as_admin, place):
@@ -263,7 +265,8 @@ def test_an_unreadable_file_is_explained(as_admin, place, content, message):
 
 def test_a_form_sent_without_a_file_asks_for_one(as_admin, place):
     response = as_admin.post_form("/admin/quartiers/import", {})
-    assert response.status_code == 422 and "Choisissez un fichier." in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choisissez un fichier." in response.get_data(as_text=True)
 
 
 def test_a_file_above_1_mb_is_refused_next_to_the_field(as_admin, place):
@@ -287,7 +290,8 @@ def test_a_file_above_the_server_limit_gets_the_same_message(as_admin, place):
 
 def test_a_large_body_to_another_page_gets_the_plain_413(client, agent):
     client.login(*agent)
-    response = client.post("/admin/quartiers/import", data={"file": (io.BytesIO(b"x" * (3 * 1024 * 1024)), "a.csv")},
+    big = io.BytesIO(b"x" * (3 * 1024 * 1024))
+    response = client.post("/admin/quartiers/import", data={"file": (big, "a.csv")},
                            content_type="multipart/form-data")
     assert response.status_code == 413
     assert "Importer des quartiers" not in response.get_data(as_text=True)
@@ -389,7 +393,8 @@ def test_change_the_weights_and_the_retention(client, as_admin, admin):
     response = as_admin.post_form("/admin/parametres", settings_form(
         waiting="50", distance="12,5", slots="0", retention="36"))
     assert response.status_code == 302
-    assert matching_weights() == {"waiting": 50.0, "distance": 12.5, "slots": 0.0, "interests": 15.0}
+    assert matching_weights() == {"waiting": 50.0, "distance": 12.5, "slots": 0.0,
+                                  "interests": 15.0}
     assert retention_months() == 36
     assert db.session.get(Setting, "matching_weights").updated_by_id == admin[0].id
     [weights] = audited("settings.matching_weights")
@@ -401,7 +406,8 @@ def test_change_the_weights_and_the_retention(client, as_admin, admin):
     # Sending the same values again changes nothing and writes nothing.
     as_admin.post_form("/admin/parametres", settings_form(waiting="50", distance="12.5",
                                                           slots="0", retention="36"))
-    assert len(audited("settings.matching_weights")) == 1 and len(audited("settings.retention")) == 1
+    assert len(audited("settings.matching_weights")) == 1
+    assert len(audited("settings.retention")) == 1
 
 
 @pytest.mark.parametrize("changes, messages", [

@@ -21,7 +21,6 @@ from app.services import accounts, audit, places
 from app.services.errors import DomainError
 from app.services.settings import matching_weights, retention_months
 
-
 # Territories -----------------------------------------------------------------------------------
 
 def _name_taken(name: str, but: uuid.UUID | None = None) -> bool:

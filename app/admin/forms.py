@@ -7,10 +7,21 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
 from app.extensions import db
-from app.forms.fields import EmailAddress, LocalDecimalField, MultiCheckboxField, Stripped
+from app.forms.fields import (
+    EmailAddress,
+    LocalDecimalField,
+    MultiCheckboxField,
+    Stripped,
+)
 from app.models import Commune, Territory
 from app.services.errors import DomainError
 from app.services.settings import DEFAULT_WEIGHTS
@@ -18,7 +29,8 @@ from app.services.settings import DEFAULT_WEIGHTS
 REQUIRED = _l("Ce champ est obligatoire.")
 #: Largest neighbourhoods file accepted (20,000 lines fit in far less).
 IMPORT_MAX_BYTES = 1024 * 1024
-#: Bounds of the settings (a weight above 100 would let a score leave the range the database allows).
+#: Bounds of the settings (a weight above 100 would let a score leave the range the database
+#: allows for it).
 WEIGHT_MAX = 100
 RETENTION_MIN, RETENTION_MAX = 6, 120
 TOO_LARGE = _l("Le fichier dépasse 1 Mo : découpez-le en plusieurs fichiers.")
@@ -86,7 +98,8 @@ class NeighbourhoodForm(FlaskForm):
 
     name = Stripped(_l("Nom du quartier"), [DataRequired(REQUIRED), _max(120)],
                     render_kw={"maxlength": 120, "autocomplete": "off"})
-    commune = ListChoiceField(_l("Commune"), [InputRequired(_l("Choisissez la commune."))], choices=[])
+    commune = ListChoiceField(_l("Commune"), [InputRequired(_l("Choisissez la commune."))],
+                              choices=[])
     latitude = LocalDecimalField(
         _l("Latitude"), [InputRequired(REQUIRED),
                          NumberRange(-90, 90, _l("La latitude est comprise entre -90 et 90."))],
@@ -94,7 +107,8 @@ class NeighbourhoodForm(FlaskForm):
         places=None, render_kw={"inputmode": "decimal", "autocomplete": "off"})
     longitude = LocalDecimalField(
         _l("Longitude"), [InputRequired(REQUIRED),
-                          NumberRange(-180, 180, _l("La longitude est comprise entre -180 et 180."))],
+                          NumberRange(-180, 180,
+                                      _l("La longitude est comprise entre -180 et 180."))],
         description=_l("En degrés décimaux, négative à l'ouest de Greenwich : -0,3708 pour Pau."),
         places=None, render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
@@ -163,22 +177,22 @@ class WholeNumberField(IntegerField):
             raise ValueError(_l("Saisissez un nombre entier, par exemple 24.")) from None
 
 
-def _weight(label, hint) -> LocalDecimalField:
+def _weight(label, name: str) -> LocalDecimalField:
     return LocalDecimalField(
         label, [InputRequired(REQUIRED),
                 NumberRange(0, WEIGHT_MAX, _l("Saisissez un nombre entre 0 et %(max)s.",
                                               max=WEIGHT_MAX))],
-        description=hint, places=None, render_kw={"inputmode": "decimal", "autocomplete": "off"})
+        description=_l("Par défaut %(n)s.", n=int(DEFAULT_WEIGHTS[name])), places=None,
+        render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
 class SettingsForm(FlaskForm):
     """The weights of the matching score and the retention period."""
 
-    waiting = _weight(_l("Temps d'attente"), _l("Par défaut %(n)s.", n=int(DEFAULT_WEIGHTS["waiting"])))
-    distance = _weight(_l("Proximité"), _l("Par défaut %(n)s.", n=int(DEFAULT_WEIGHTS["distance"])))
-    slots = _weight(_l("Moments en commun"), _l("Par défaut %(n)s.", n=int(DEFAULT_WEIGHTS["slots"])))
-    interests = _weight(_l("Centres d'intérêt en commun"),
-                        _l("Par défaut %(n)s.", n=int(DEFAULT_WEIGHTS["interests"])))
+    waiting = _weight(_l("Temps d'attente"), "waiting")
+    distance = _weight(_l("Proximité"), "distance")
+    slots = _weight(_l("Moments en commun"), "slots")
+    interests = _weight(_l("Centres d'intérêt en commun"), "interests")
     retention = WholeNumberField(
         _l("Durée de conservation des demandes closes, en mois"),
         [InputRequired(REQUIRED),

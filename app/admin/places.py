@@ -12,7 +12,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.admin import actions, bp
-from app.admin.forms import TOO_LARGE, NeighbourhoodForm, NeighbourhoodImportForm, attach_error
+from app.admin.forms import (
+    TOO_LARGE,
+    NeighbourhoodForm,
+    NeighbourhoodImportForm,
+    attach_error,
+)
 from app.extensions import db
 from app.models import Commune, Neighbourhood, Role
 from app.security.access import wants_json
@@ -24,7 +29,8 @@ from app.services.places import InvalidFile
 def neighbourhoods():
     """Every commune (with its territory) and its neighbourhoods."""
     communes = db.session.scalars(
-        select(Commune).options(selectinload(Commune.neighbourhoods), selectinload(Commune.territory))
+        select(Commune)
+        .options(selectinload(Commune.neighbourhoods), selectinload(Commune.territory))
         .order_by(Commune.name)).all()
     total = db.session.scalar(select(func.count()).select_from(Neighbourhood))
     return render_template("admin/places/list.html", communes=communes, total=total)

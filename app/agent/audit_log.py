@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import format_datetime
@@ -27,9 +26,8 @@ from app.admin.forms import ListChoiceField
 from app.agent import bp, scope
 from app.extensions import db
 from app.forms.fields import Stripped
-from app.models import AuditEntry, Role, User
+from app.models import PARIS, AuditEntry, Role, User
 
-PARIS = ZoneInfo("Europe/Paris")
 #: Entries on a page.
 PER_PAGE = 50
 #: The date picker sends 2026-03-14; a browser without one lets people type 14/03/2026.
@@ -156,8 +154,10 @@ class JournalFilters(FlaskForm):
     acteur = SelectField(_l("Personne"), choices=[], validate_choice=False)
     role = ListChoiceField(_l("Rôle"), choices=[])
     objet = Stripped(_l("Identifiant de l'enregistrement"),
-                     [Optional(), Length(max=64, message=_l("Écrivez au plus %(max)d caractères."))],
-                     description=_l("Tel qu'il apparaît dans le journal ou dans l'adresse de sa page."))
+                     [Optional(),
+                      Length(max=64, message=_l("Écrivez au plus %(max)d caractères."))],
+                     description=_l("Tel qu'il apparaît dans le journal ou dans l'adresse "
+                                    "de sa page."))
     du = FrenchDateField(_l("Du"), [Optional()], format=DATE_FORMATS)
     au = FrenchDateField(_l("Au (inclus)"), [Optional()], format=DATE_FORMATS)
 
@@ -219,7 +219,7 @@ class Row:
 def _conditions(filters: JournalFilters, territory_id: uuid.UUID | None) -> list:
     """The WHERE of the list: the territory, then each valid filter."""
     conditions = [] if territory_id is None else [AuditEntry.territory_id == territory_id]
-    data = {name: (None if filters[name].errors else filters[name].data) for name in filters._fields}
+    data = {name: None if field.errors else field.data for name, field in filters._fields.items()}
     if data["action"]:
         conditions.append(AuditEntry.action == data["action"])
     if _uuid(data["acteur"]):
@@ -243,7 +243,8 @@ def _actor_name(first: str | None, last: str | None, anonymised) -> str | None:
 
 def record_url(object_type: str, object_id: str) -> str | None:
     """The page of the record, when there is one and the reader may open it."""
-    _label, endpoint, argument, admin_only = RECORD_TYPES.get(object_type, (None, None, None, False))
+    _label, endpoint, argument, admin_only = RECORD_TYPES.get(object_type,
+                                                              (None, None, None, False))
     record_id = _uuid(object_id)
     if endpoint is None or record_id is None or endpoint not in current_app.view_functions:
         return None
@@ -258,7 +259,8 @@ def _entries(conditions: list, page: int) -> Page:
             .outerjoin(User, User.id == AuditEntry.actor_id).where(*conditions)
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    rows = [Row(entry, _actor_name(first, last, erased), record_url(entry.object_type, entry.object_id))
+    rows = [Row(entry, _actor_name(first, last, erased),
+                record_url(entry.object_type, entry.object_id))
             for entry, first, last, erased in db.session.execute(stmt)]
     return Page(rows, page, total or 0)
 

@@ -23,7 +23,6 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -31,6 +30,7 @@ from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from app.extensions import db
 from app.models import (
+    PARIS,
     Commune,
     Match,
     MatchStatus,
@@ -46,7 +46,6 @@ from app.models import (
 from app.services import audit
 from app.services.scope import communes_of
 
-PARIS = ZoneInfo("Europe/Paris")
 #: How many months the figures cover.
 MONTHS = 12
 #: Published counts below this are suppressed (PRODUCT.md §3: "counts < 5 suppressed").
@@ -93,11 +92,12 @@ class Period:
             return None
 
     def bucket(self, column):
-        """SQL: the index of the month ``column`` falls in (rows outside the period: see ``within``).
+        """SQL: the index of the month ``column`` falls in (keep the period's rows with ``within``).
 
         The indexes are written as literals so PostgreSQL types them as integers.
         """
-        whens = [(column < bound, literal_column(str(i))) for i, bound in enumerate(self.bounds[1:-1])]
+        whens = [(column < bound, literal_column(str(i)))
+                 for i, bound in enumerate(self.bounds[1:-1])]
         last = literal_column(str(len(self.months) - 1))
         return case(*whens, else_=last) if whens else last
 

@@ -38,8 +38,8 @@ def entries(place, agent, other_agent, admin):
     return {
         "a": entry("match.approve", place.territory_a, actor=agent[0], object_type="match",
                    object_id="6f1c0a5e-0000-4000-8000-000000000001", to="approved"),
-        "b": entry("vetting.approve", place.territory_b, actor=other_agent[0], object_type="volunteer",
-                   object_id="6f1c0a5e-0000-4000-8000-000000000002"),
+        "b": entry("vetting.approve", place.territory_b, actor=other_agent[0],
+                   object_type="volunteer", object_id="6f1c0a5e-0000-4000-8000-000000000002"),
         "none": entry("settings.retention", None, actor=admin[0], object_type="setting",
                       object_id="retention", **{"from": 24, "to": 36}),
     }
@@ -74,7 +74,8 @@ def test_administrators_read_everything(client, admin, entries):
 
 
 def test_newest_first_and_in_paris_time(client, agent, place):
-    entry("request.pause", place.territory_a, at=datetime(2026, 7, 14, 8, 5, 9, tzinfo=timezone.utc))
+    entry("request.pause", place.territory_a,
+          at=datetime(2026, 7, 14, 8, 5, 9, tzinfo=timezone.utc))
     entry("request.resume", place.territory_a, at=datetime(2026, 7, 15, 8, 0, tzinfo=timezone.utc))
     client.login(*agent)
     html = client.get("/agent/journal").get_data(as_text=True)
@@ -95,8 +96,9 @@ def test_filters_by_action_actor_record_and_paris_days(client, admin, agent, pla
     def found(query: str) -> list[str]:
         response = client.get("/agent/journal?" + query)
         assert response.status_code == 200, query
+        html = response.get_data(as_text=True)
         return [re.search(r"<code class=\"jr-code\">([^<]+)</code>", r).group(1) + ":"
-                + re.search(r'objet=([^"]+)"', r).group(1) for r in rows(response.get_data(as_text=True))]
+                + re.search(r'objet=([^"]+)"', r).group(1) for r in rows(html)]
 
     assert found("action=visit.log") == ["visit.log:rec-2", "visit.log:rec-1"]
     assert found(f"acteur={agent[0].id}") == ["match.end:rec-1", "visit.log:rec-1"]

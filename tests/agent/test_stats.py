@@ -21,7 +21,6 @@ from app.services import statistics
 from app.services.statistics import PARIS
 from tests import factories
 
-
 # --- Helpers ----------------------------------------------------------------------------------
 
 def in_month(index: int, day: int = 10, hour: int = 12) -> datetime:
@@ -85,8 +84,8 @@ def table_after(html: str, caption: str) -> list[list[str]]:
     start = html.index(caption)
     body = html[start:html.index("</table>", start)]
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
-            for r in rows]
+    cells = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in cells.findall(r)] for r in rows]
 
 
 # --- Months -----------------------------------------------------------------------------------
@@ -221,7 +220,8 @@ def test_csv_export_has_the_same_figures_and_is_audited(client, world, agent, pl
     client.login(*agent)
     response = client.get("/agent/statistiques.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
@@ -231,7 +231,8 @@ def test_csv_export_has_the_same_figures_and_is_audited(client, world, agent, pl
     assert months[9][4] == "20" and months[0][4] == ""
     assert rows[13] == [] and rows[14][0] == "Quartier"
     assert rows[15] == ["Pau", "Pau", "1", "2", "4"]
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.statistics")).one()
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "export.statistics")).one()
     assert entry.territory_id == place.territory_a.id and entry.actor_id == agent[0].id
 
 
