@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,14 +11,23 @@ from app import vocabulary
 from app.forms.fields import format_phone
 from app.models import Role
 
+#: The console's menu, shared by agents and administrators.
+AGENT_MENU = [
+    ("agent.home", _l("Tableau de bord")), ("agent.residents", _l("Habitants")),
+    ("agent.volunteers", _l("Bénévoles")), ("agent.referrals", _l("Signalements")),
+    ("agent.proposals", _l("Propositions")), ("agent.attention", _l("Suivi")),
+    ("agent.concerns", _l("Alertes")), ("agent.campaigns", _l("Campagnes")),
+    ("agent.stats", _l("Statistiques")), ("agent.journal", _l("Journal")),
+]
+
 #: Navigation per role: (endpoint, label).
 NAVIGATION = {
     None: [("public.home", _l("Accueil")), ("public.refer", _l("Signaler une personne isolée")),
            ("public.how_matching_works", _l("Comment ça marche"))],
     Role.RESIDENT: [("resident.home", _l("Ma demande"))],
     Role.VOLUNTEER: [("volunteer.home", _l("Mon espace bénévole"))],
-    Role.AGENT: [("agent.home", _l("Tableau de bord"))],
-    Role.ADMIN: [("admin.home", _l("Administration")), ("agent.home", _l("Tableau de bord"))],
+    Role.AGENT: AGENT_MENU,
+    Role.ADMIN: [("admin.home", _l("Administration")), *AGENT_MENU],
 }
 
 
@@ -31,6 +40,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(_tel_href, "tel")
     app.add_template_filter(lambda d: format_date(d, "long") if d else "", "date")
     app.add_template_filter(_datetime, "datetime")
+    app.add_template_filter(lambda n: format_decimal(n, "#,##0.#"), "number")
 
 
 def _globals() -> dict:

@@ -120,3 +120,15 @@ def test_flask_match_run_refuses_an_unknown_territory(runner, place):
     result = runner.invoke(args=["match", "run", "--territory", "Atlantide"])
     assert result.exit_code == 2
     assert "no territory named 'Atlantide'" in result.output
+
+
+def test_the_public_page_shows_the_rules_and_the_weights_in_force(client, place):
+    from app.models import Setting
+
+    page = client.get("/comment-ca-marche").get_data(as_text=True)
+    assert "note sur 100 points" in page and "40 × min(" in page
+    db.session.add(Setting(key="matching_weights", value={"waiting": 50.0, "distance": 30.0},
+                           updated_at=utcnow()))
+    db.session.commit()
+    page = client.get("/comment-ca-marche").get_data(as_text=True)
+    assert "note sur 115 points" in page and "50 × min(" in page
