@@ -45,7 +45,11 @@ EXPECTED: dict[str, tuple] = {
     "GET /inscription":                        (200, 200, 200, 200, 200, 200, 200),
     "GET /inscription/benevole":               (200, 200, 200, 200, 200, 200, 200),
     "GET /inscription/habitant":               (200, 200, 200, 200, 200, 200, 200),
+    # A later step of the sign-up, with no draft yet: back to the first step, whoever asks.
+    "GET /inscription/benevole/<slug>":        (302, 302, 302, 302, 302, 302, 302),
+    "GET /inscription/habitant/<slug>":        (302, 302, 302, 302, 302, 302, 302),
     "GET /inscription/envoyee":                (200, 200, 200, 200, 200, 200, 200),
+    "GET /inscription/demande-recue":          (200, 200, 200, 200, 200, 200, 200),
     "GET /mot-de-passe/oubli":                 (200, 200, 200, 200, 200, 200, 200),
     "GET /mot-de-passe/nouveau/<token>":       (200, 200, 200, 200, 200, 200, 200),
     "GET /compte/mot-de-passe":                (LOGIN, 200, 200, 200, 200, 200, 200),
@@ -127,12 +131,16 @@ def _reset_token(email: str) -> str:
 
 
 #: Values for parameters whose name is shared by several rules.
-PER_RULE = {"/benevole/agenda/<token>.ics": {"token": "c" * 43}}
+PER_RULE = {"/benevole/agenda/<token>.ics": {"token": "c" * 43},
+            "/inscription/habitant/<slug>": {"slug": "adresse"},
+            "/inscription/benevole/<slug>": {"slug": "secteur"}}
 
 
 def _url(app: Flask, rule, values: dict) -> str:
     args = {}
     for name in rule.arguments:
+        if name in (rule.defaults or {}):  # the rule fixes it (/inscription/habitant: first step)
+            continue
         value = PER_RULE.get(rule.rule, {}).get(name, values.get(name))
         if value is None:  # an unknown parameter: a plausible value of its type
             converter = type(rule._converters[name]).__name__

@@ -2,7 +2,8 @@
 
 Invalid forms answer 422 with the message next to each field (linked for screen readers) and
 in the summary, and give back every typed value but passwords. A property test posts arbitrary
-text (unicode, NUL, very long strings) in every field of every account form.
+text (unicode, NUL, very long strings) in every field of every account form (the sign-up's
+steps: test_signup_wizard.py).
 """
 
 from __future__ import annotations
@@ -95,30 +96,6 @@ def assert_field_error(page: Page, field_id: str, message: str) -> None:
     assert page.find("a", href=f"#{field_id}"), f"no summary link to {field_id}"
 
 
-def resident_form(place, **overrides) -> dict:
-    data = {
-        "first_name": "Jeanne", "last_name": "Martin", "email": "jeanne.martin@example.org",
-        "phone": "06 12 34 56 78", "password": "une phrase assez longue 42",
-        "address": "3 rue du Lac", "postcode": "64000", "neighbourhood": str(place.nb_a.id),
-        "visit_kind": "walk", "volunteer_gender": "", "languages": ["fr", "eu"],
-        "interests": ["music"], "availability": ["tue-am", "sat-eve"], "consent": "y",
-    }
-    data.update(overrides)
-    return data
-
-
-def volunteer_form(place, **overrides) -> dict:
-    data = {
-        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.org",
-        "phone": "", "password": "une phrase assez longue 42", "gender": "",
-        "neighbourhood": str(place.nb_b.id), "max_km": "7,5", "capacity": "2",
-        "availability": ["fri-pm"], "languages": ["fr"], "interests": ["games"],
-        "charter": "y", "consent": "y",
-    }
-    data.update(overrides)
-    return data
-
-
 def user_count() -> int:
     try:
         return db.session.scalar(select(func.count()).select_from(User))
@@ -129,32 +106,36 @@ def user_count() -> int:
 # --- Messages next to fields, values kept ----------------------------------------------------
 
 
-def test_resident_signup_errors_sit_next_to_fields_and_keep_input(client, place):
-    data = resident_form(place, last_name="", email="jeanne@", phone="12", password="court",
-                         postcode="640", visit_kind="", consent="")
-    data.pop("consent")
-    data.pop("visit_kind")
-    response = client.post_form("/inscription/habitant", data)
+# The sign-up is in steps: each step answers alone (more cases in test_signup_wizard.py).
+# The module is imported here, below Page and assert_field_error, which test_signup_wizard
+# imports from this one; its helpers are looked up when the tests run.
+import tests.test_signup_wizard as wizard  # noqa: E402
+
+
+@pytest.fixture
+def towns(place):
+    """The test places with postcodes."""
+    return wizard.add_towns(place)
+
+
+def _at_step(client, kind: str, towns, slug: str) -> None:
+    steps = (wizard.resident_steps if kind == "resident" else wizard.volunteer_steps)(towns)
+    wizard.walk(client, kind, steps, upto=slug)
+
+
+def test_resident_signup_errors_sit_next_to_fields_and_keep_input(client, towns):
+    response = wizard.post_step(client, "resident", "vous", {
+        "first_name": "Jeanne", "last_name": "", "email": "jeanne@", "phone": "12"})
     assert response.status_code == 422
     page = Page(response.get_data(as_text=True))
     assert page.find("div", **{"class": "error-summary", "role": "alert"})
     assert_field_error(page, "last_name", "Ce champ est obligatoire.")
     assert_field_error(page, "email", "Saisissez une adresse e-mail valide")
     assert_field_error(page, "phone", "Saisissez un numéro de téléphone valide")
-    assert_field_error(page, "password", "au moins 12 caractères")
-    assert_field_error(page, "postcode", "")
-    assert_field_error(page, "visit_kind", "Choisissez un genre de visite.")
-    assert_field_error(page, "consent", "Votre accord est nécessaire")
-    # What was typed is still there (but never the password).
+    # What was typed is still there.
     assert page.one("input", name="first_name")["value"] == "Jeanne"
     assert page.one("input", name="email")["value"] == "jeanne@"
     assert page.one("input", name="phone")["value"] == "12"
-    assert page.one("input", name="address")["value"] == "3 rue du Lac"
-    assert page.one("input", name="password")["value"] == ""
-    assert page.selected("neighbourhood") == str(place.nb_a.id)
-    assert page.checked("availability") == {"tue-am", "sat-eve"}
-    assert page.checked("languages") == {"fr", "eu"}
-    assert page.checked("interests") == {"music"}
     # Valid fields carry no error state at all (aria-invalid="None" would read as invalid).
     first = page.one("input", name="first_name")
     assert "aria-invalid" not in first and "aria-describedby" not in first
@@ -162,54 +143,61 @@ def test_resident_signup_errors_sit_next_to_fields_and_keep_input(client, place)
     assert user_count() == 0
 
 
-def test_resident_signup_keeps_choices_when_the_grid_is_empty(client, place):
-    response = client.post_form("/inscription/habitant",
-                                resident_form(place, availability=[], languages=[]))
+def test_the_password_is_never_given_back(client, towns):
+    wizard.walk(client, "resident", wizard.resident_steps(towns))
+    response = wizard.send(client, "resident", "court")
     assert response.status_code == 422
     page = Page(response.get_data(as_text=True))
-    assert_field_error(page, "availability", "Cochez au moins un moment de la semaine.")
+    assert_field_error(page, "password", "au moins 12 caractères")
+    assert page.one("input", name="password")["value"] == ""
+
+
+def test_resident_signup_keeps_choices_when_a_step_is_wrong(client, towns):
+    _at_step(client, "resident", towns, "langues")
+    response = wizard.post_step(client, "resident", "langues", {"languages": [], "interests": ["music"]})
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
     assert_field_error(page, "languages", "Cochez au moins une langue.")
-    assert "checked" in page.one("input", name="visit_kind", value="walk")
-    assert page.selected("neighbourhood") == str(place.nb_a.id)
+    assert page.checked("interests") == {"music"}
+    _at_step(client, "resident", towns, "disponibilites")
+    response = wizard.post_step(client, "resident", "disponibilites", {"availability": []})
+    assert_field_error(Page(response.get_data(as_text=True)), "availability",
+                       "Cochez au moins un moment de la semaine.")
 
 
-def test_unknown_neighbourhood_and_slots_are_refused_not_dropped(client, place):
-    response = client.post_form("/inscription/habitant", resident_form(
-        place, neighbourhood="00000000-0000-0000-0000-000000000000",
-        availability=["mon-am", "noon-on-mars"]))
+def test_unknown_neighbourhood_and_slots_are_refused_not_dropped(client, towns):
+    _at_step(client, "resident", towns, "adresse")
+    response = wizard.post_step(client, "resident", "adresse", {
+        "address": "3 rue du Lac", "postcode": "64000", "asked": "64000:64445",
+        "neighbourhood": "00000000-0000-0000-0000-000000000000"})
+    assert response.status_code == 422
+    assert_field_error(Page(response.get_data(as_text=True)), "neighbourhood",
+                       "Choisissez votre quartier dans la liste.")
+    wizard.walk(client, "resident", wizard.resident_steps(towns)[1:4])
+    response = wizard.post_step(client, "resident", "disponibilites",
+                         {"availability": ["mon-am", "noon-on-mars"]})
     assert response.status_code == 422
     page = Page(response.get_data(as_text=True))
-    assert_field_error(page, "neighbourhood", "Choisissez votre quartier dans la liste.")
     assert_field_error(page, "availability", "Choix de créneau inconnu.")
+    assert page.checked("availability") == {"mon-am"}
 
 
-def test_volunteer_signup_errors_keep_input(client, place):
-    response = client.post_form("/inscription/benevole", volunteer_form(
-        place, max_km="beaucoup", capacity="9", charter="", first_name=""))
+def test_volunteer_signup_errors_keep_input(client, towns):
+    _at_step(client, "volunteer", towns, "disponibilites")
+    response = wizard.post_step(client, "volunteer", "disponibilites",
+                         {"availability": ["fri-pm"], "capacity": "9"})
     assert response.status_code == 422
     page = Page(response.get_data(as_text=True))
-    assert_field_error(page, "max_km", "Saisissez un nombre, par exemple 2,5.")
     assert_field_error(page, "capacity", "Indiquez un nombre entre 1 et 5.")
-    assert_field_error(page, "first_name", "Ce champ est obligatoire.")
-    assert page.one("input", name="max_km")["value"] == "beaucoup"
     assert page.one("input", name="capacity")["value"] == "9"
-    assert page.one("input", name="email")["value"] == "paul.durand@example.org"
-    assert page.selected("neighbourhood") == str(place.nb_b.id)
     assert page.checked("availability") == {"fri-pm"}
-    assert page.checked("interests") == {"games"}
-
-
-@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-inf", "1e999999999", "0,1", "51"])
-def test_distance_refuses_what_is_not_a_sensible_number(client, place, value):
-    response = client.post_form("/inscription/benevole", volunteer_form(place, max_km=value))
-    assert response.status_code == 422
-    assert Page(response.get_data(as_text=True)).text_by_id["max_km-error"].strip()
 
 
 @pytest.mark.parametrize("typed, stored", [("2,5", 2.5), ("2.5", 2.5), (" 10 ", 10.0)])
-def test_distance_accepts_a_decimal_comma(client, place, typed, stored):
-    response = client.post_form("/inscription/benevole", volunteer_form(place, max_km=typed))
-    assert response.status_code == 302
+def test_distance_accepts_a_decimal_comma(client, towns, typed, stored):
+    steps = wizard.volunteer_steps(towns, max_km=typed)
+    wizard.walk(client, "volunteer", steps)
+    assert wizard.send(client, "volunteer").status_code == 303
     try:
         user = db.session.scalar(select(User).where(User.email == "paul.durand@example.org"))
         assert user.volunteer_profile.max_km == stored
@@ -217,15 +205,19 @@ def test_distance_accepts_a_decimal_comma(client, place, typed, stored):
         db.session.rollback()
 
 
-def test_distance_is_shown_the_french_way(client):
-    page = Page(client.get("/inscription/benevole").get_data(as_text=True))
+def test_distance_is_shown_the_french_way(client, towns):
+    _at_step(client, "volunteer", towns, "secteur")
+    page = Page(client.get("/inscription/benevole/secteur").get_data(as_text=True))
     assert page.one("input", name="max_km")["value"] == "5,0"
 
 
-@pytest.mark.parametrize("field", ["first_name", "last_name", "address", "email"])
-def test_control_characters_are_refused_with_a_message(client, place, field):
+@pytest.mark.parametrize("field", ["first_name", "last_name", "email", "address"])
+def test_control_characters_are_refused_with_a_message(client, towns, field):
     value = {"email": "jeanne\x00@example.org"}.get(field, "Jea\x00nne")
-    response = client.post_form("/inscription/habitant", resident_form(place, **{field: value}))
+    slug = "adresse" if field == "address" else "vous"
+    steps = wizard.resident_steps(towns, **{field: value})
+    _at_step(client, "resident", towns, slug)
+    response = wizard.post_step(client, "resident", slug, dict(steps)[slug])
     assert response.status_code == 422
     assert "caractère invisible" in Page(response.get_data(as_text=True)).text_by_id[f"{field}-error"]
     assert user_count() == 0
@@ -272,31 +264,7 @@ def test_login_form_never_fails(client, email, password):
     assert response.status_code in (422, 413)
 
 
-RESIDENT_FIELDS = ("first_name", "last_name", "email", "phone", "password", "address",
-                   "postcode", "neighbourhood", "visit_kind", "volunteer_gender", "consent")
-VOLUNTEER_FIELDS = ("first_name", "last_name", "email", "phone", "password", "gender",
-                    "neighbourhood", "max_km", "capacity", "charter", "consent")
-MULTI = ("availability", "languages", "interests")
-
-
-@FUZZ
-@given(values=st.fixed_dictionaries({f: text for f in RESIDENT_FIELDS}),
-       multi=st.fixed_dictionaries({f: texts for f in MULTI}))
-@example(values={f: LONG for f in RESIDENT_FIELDS}, multi={f: [LONG] for f in MULTI})
-@example(values={f: "\x00" for f in RESIDENT_FIELDS}, multi={f: ["\x00"] for f in MULTI})
-def test_resident_signup_never_fails(client, place, values, multi):
-    token = _fresh_token(client)
-    _post(client, "/inscription/habitant", {**values, **multi}, token)
-
-
-@FUZZ
-@given(values=st.fixed_dictionaries({f: text for f in VOLUNTEER_FIELDS}),
-       multi=st.fixed_dictionaries({f: texts for f in MULTI}))
-@example(values={f: LONG for f in VOLUNTEER_FIELDS}, multi={f: [LONG] for f in MULTI})
-@example(values={**{f: "sNaN" for f in VOLUNTEER_FIELDS}}, multi={f: ["sNaN"] for f in MULTI})
-def test_volunteer_signup_never_fails(client, place, values, multi):
-    token = _fresh_token(client)
-    _post(client, "/inscription/benevole", {**values, **multi}, token)
+# The sign-up's steps have their own property test (test_signup_wizard.py), 50 examples a step.
 
 
 @FUZZ

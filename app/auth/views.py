@@ -1,8 +1,6 @@
-"""Account pages: thin views that parse the form, call a service and render."""
+"""Account pages: log in and out, password reset and change (sign-up: :mod:`app.auth.signup`)."""
 
 from __future__ import annotations
-
-import uuid
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,16 +13,13 @@ from app.auth.forms import (
     LoginForm,
     LogoutForm,
     ResetPasswordForm,
-    ResidentSignupForm,
-    VolunteerSignupForm,
 )
 from app.extensions import db, limiter
-from app.models import Gender, Role, VisitKind
+from app.models import Role
 from app.security import sessions, throttle
 from app.security.access import public
 from app.security.redirects import safe_next
 from app.services import accounts
-from app.services.errors import DomainError
 
 HOME_BY_ROLE = {
     Role.RESIDENT: "resident.home",
@@ -81,90 +76,6 @@ def logout():
         db.session.commit()
         flash(_("Vous êtes déconnecté·e."), "success")
     return redirect(url_for("public.home"))
-
-
-@bp.route("/inscription")
-@public
-def signup():
-    """Choose between asking for visits and volunteering."""
-    return render_template("auth/signup.html")
-
-
-@bp.route("/inscription/habitant", methods=["GET", "POST"])
-@public
-def signup_resident():
-    """A resident's sign-up."""
-    form = ResidentSignupForm()
-    form.neighbourhood.load_choices()
-    if form.validate_on_submit():
-        try:
-            accounts.sign_up(
-                accounts.register_resident, _identity(form), _preferences(form),
-                address=form.address.data, postcode=form.postcode.data,
-                visit_kind=VisitKind(form.visit_kind.data),
-                volunteer_gender=Gender(form.volunteer_gender.data) if form.volunteer_gender.data else None,
-            )
-        except DomainError as error:
-            return _field_error(form, error, "auth/signup_resident.html")
-        return _signed_up()
-    return render_template("auth/signup_resident.html", form=form), 422 if form.errors else 200
-
-
-@bp.route("/inscription/benevole", methods=["GET", "POST"])
-@public
-def signup_volunteer():
-    """A volunteer's application."""
-    form = VolunteerSignupForm()
-    form.neighbourhood.load_choices()
-    if form.validate_on_submit():
-        try:
-            accounts.sign_up(
-                accounts.register_volunteer, _identity(form), _preferences(form),
-                max_km=float(form.max_km.data), capacity=form.capacity.data,
-                gender=Gender(form.gender.data) if form.gender.data else None,
-            )
-        except DomainError as error:
-            return _field_error(form, error, "auth/signup_volunteer.html")
-        return _signed_up()
-    return render_template("auth/signup_volunteer.html", form=form), 422 if form.errors else 200
-
-
-def _identity(form) -> accounts.Identity:
-    return accounts.Identity(
-        first_name=form.first_name.data, last_name=form.last_name.data,
-        email=form.email.data, phone=form.phone.data, password=form.password.data,
-    )
-
-
-def _preferences(form) -> accounts.Preferences:
-    return accounts.Preferences(
-        neighbourhood_id=uuid.UUID(form.neighbourhood.data), availability=form.availability.mask,
-        languages=form.languages.data, interests=form.interests.data,
-    )
-
-
-def _field_error(form, error: DomainError, template: str):
-    db.session.rollback()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return render_template(template, form=form), 422
-
-
-def _signed_up():
-    # The same answer whether the address was new or already had an account (no enumeration):
-    # the person logs in next, with the password they just chose.
-    db.session.commit()
-    return redirect(url_for("auth.signup_sent"))
-
-
-@bp.route("/inscription/envoyee")
-@public
-def signup_sent():
-    """After any sign-up: check your e-mail, then log in."""
-    return render_template("auth/signup_check_email.html")
 
 
 @bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])

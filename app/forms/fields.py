@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DecimalField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app.extensions import db
 from app.models import Commune, Neighbourhood
@@ -37,6 +37,15 @@ class Stripped(StringField):
         """Refuse control characters before any other check sees them."""
         if self.data and any(unicodedata.category(c) == "Cc" for c in self.data):
             raise ValidationError(self.control_message)
+
+
+class Postcode(Stripped):
+    """A French postcode; "64 000" is read as "64000" (people often type the space)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = "".join(self.data.split()) or None
 
 
 class PhoneNumber:
@@ -91,8 +100,11 @@ class LocalDecimalField(DecimalField):
     """A decimal number typed the French way ("2,5" as well as "2.5"); only finite values.
 
     Decimal() also reads "NaN", "sNaN" and "Infinity", which break range checks and sums.
+    A text box, not ``type="number"``: a browser shows a number box empty when its value is
+    written with a comma ("5,0"), and the person would think the answer was lost.
     """
 
+    widget = TextInput()
     invalid_message = _l("Saisissez un nombre, par exemple 2,5.")
 
     def process_formdata(self, valuelist):
@@ -136,6 +148,17 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class AtLeastOne:
+    """A group of checkboxes (or the weekly grid) with at least one box ticked."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise ValidationError(self.message)
 
 
 class AvailabilityField(SelectMultipleField):
