@@ -19,7 +19,20 @@ from flask import Flask, jsonify
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Match, MatchStatus, OutboxMessage, Visit, VisitStatus, utcnow
+from app.models import (
+    Campaign,
+    CampaignCall,
+    CampaignKind,
+    Concern,
+    ConcernSource,
+    Match,
+    MatchStatus,
+    OutboxMessage,
+    Referral,
+    Visit,
+    VisitStatus,
+    utcnow,
+)
 from app.security.access import public
 from app.services import accounts
 from tests.factories import LoggingClient
@@ -96,6 +109,100 @@ EXPECTED: dict[str, tuple] = {
     # Staff.
     "GET /agent/":                             (LOGIN, 403, 403, 403, 200, 200, 200),
     "GET /admin/":                             (LOGIN, 403, 403, 403, 403, 403, 200),
+    # Open data: aggregated figures, public.
+    "GET /donnees-ouvertes":                   (200, 200, 200, 200, 200, 200, 200),
+    "GET /donnees-ouvertes/statistiques.csv":  (200, 200, 200, 200, 200, 200, 200),
+    # Agent console: agents of either territory and the admin; a record of territory A is 404 for
+    # territory B's agent (not even confirmed to exist). POSTs without their fields answer 422.
+    "GET /agent/alertes":                      (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/alertes/<uuid:concern_id>":    (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/benevoles":                    (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/benevoles/<uuid:volunteer_id>":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/campagnes":                    (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/campagnes/<uuid:campaign_id>": (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/campagnes/<uuid:campaign_id>/clore":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/campagnes/<uuid:campaign_id>/export.csv":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/export/benevoles.csv":         (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/export/habitants.csv":         (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/habitants":                    (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/habitants/<uuid:resident_id>": (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/habitants/<uuid:resident_id>/clore":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/habitants/<uuid:resident_id>/modifier":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/habitants/<uuid:resident_id>/pause":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/habitants/nouveau":            (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/journal":                      (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/propositions":                 (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/propositions/<uuid:match_id>/refuser":
+                                               (LOGIN, 403, 403, 403, 302, 404, 302),
+    "GET /agent/propositions/habitant/<uuid:resident_id>":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/signalements":                 (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/signalements/<uuid:referral_id>":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/signalements/<uuid:referral_id>/inscrire":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/statistiques":                 (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/statistiques.csv":             (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/suivi":                        (LOGIN, 403, 403, 403, 200, 200, 200),
+    "GET /agent/suivi/binome/<uuid:match_id>": (LOGIN, 403, 403, 403, 200, 404, 200),
+    "POST /agent/alertes/<uuid:concern_id>/clore":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/alertes/<uuid:concern_id>/confier":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/alertes/<uuid:concern_id>/en-cours":
+                                               (LOGIN, 403, 403, 403, 302, 404, 302),
+    "POST /agent/alertes/<uuid:concern_id>/note":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/alertes/<uuid:concern_id>/prendre":
+                                               (LOGIN, 403, 403, 403, 302, 404, 302),
+    "POST /agent/benevoles/<uuid:volunteer_id>/depart":
+                                               (LOGIN, 403, 403, 403, 303, 404, 303),
+    "POST /agent/benevoles/<uuid:volunteer_id>/etapes":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/benevoles/<uuid:volunteer_id>/refuser":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/benevoles/<uuid:volunteer_id>/reintegrer":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/benevoles/<uuid:volunteer_id>/suspendre":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/benevoles/<uuid:volunteer_id>/valider":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/campagnes/<uuid:campaign_id>/appels/<uuid:call_id>":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/habitants/<uuid:resident_id>/reprendre":
+                                               (LOGIN, 403, 403, 403, 303, 404, 303),
+    "POST /agent/propositions/<uuid:match_id>/approuver":
+                                               (LOGIN, 403, 403, 403, 302, 404, 302),
+    "POST /agent/propositions/habitant/<uuid:resident_id>/choisir/<uuid:volunteer_id>":
+                                               (LOGIN, 403, 403, 403, 302, 404, 302),
+    "POST /agent/propositions/lancer":         (LOGIN, 403, 403, 403, 302, 302, 422),
+    "POST /agent/signalements/<uuid:referral_id>/issue":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    "POST /agent/suivi/binome/<uuid:match_id>/alerte":
+                                               (LOGIN, 403, 403, 403, 422, 404, 422),
+    # Administration: the administrator only.
+    "GET /admin/agents":                       (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/agents/<uuid:user_id>":        (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/agents/nouveau":               (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/parametres":                   (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/quartiers":                    (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/quartiers/<uuid:neighbourhood_id>/modifier":
+                                               (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/quartiers/import":             (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/quartiers/nouveau":            (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/territoires":                  (LOGIN, 403, 403, 403, 403, 403, 200),
+    "GET /admin/territoires/<uuid:territory_id>":
+                                               (LOGIN, 403, 403, 403, 403, 403, 200),
+    "POST /admin/agents/<uuid:user_id>/desactiver":
+                                               (LOGIN, 403, 403, 403, 403, 403, 302),
+    "POST /admin/agents/<uuid:user_id>/reactiver":
+                                               (LOGIN, 403, 403, 403, 403, 403, 302),
 }
 
 #: POST-only rules run after every GET (they change state), logout last of all.
@@ -113,6 +220,16 @@ def world(app, place, resident, applicant, volunteer, agent, other_agent, admin)
     visit = Visit(match_id=match.id, starts_at=utcnow() + timedelta(days=3), status=VisitStatus.SCHEDULED)
     db.session.add(visit)
     volunteer[0].volunteer_profile.calendar_token = "c" * 43
+    concern = Concern(resident_id=match.resident_id, match_id=match.id, source=ConcernSource.VOLUNTEER,
+                      description="Inquiétude", due_at=utcnow() + timedelta(days=3))
+    campaign = Campaign(kind=CampaignKind.HEATWAVE, name="Canicule", territory_id=place.territory_a.id)
+    referral = Referral(first_name="Germaine", last_name="L", phone="+33559123456", commune_insee="64445",
+                        reason="Seule", person_agreed=True, referrer_name="Sophie", referrer_relation="family",
+                        referrer_email="s@example.org")
+    db.session.add_all([concern, campaign, referral])
+    db.session.flush()
+    call = CampaignCall(campaign_id=campaign.id, resident_id=match.resident_id)
+    db.session.add(call)
     db.session.commit()
     with app.test_request_context():
         accounts.request_password_reset(resident[0].email)
@@ -120,7 +237,12 @@ def world(app, place, resident, applicant, volunteer, agent, other_agent, admin)
     people = {"resident": resident, "applicant": applicant, "volunteer": volunteer,
               "agent": agent, "other_agent": other_agent, "admin": admin}
     values = {"match_id": match.id, "visit_id": visit.id, "code": "en",
-              "token": _reset_token(resident[0].email), "filename": "css/voisinage.css"}
+              "token": _reset_token(resident[0].email), "filename": "css/voisinage.css",
+              # Records of territory A: its agent and the admin see them, territory B's agent gets 404.
+              "resident_id": match.resident_id, "volunteer_id": match.volunteer_id,
+              "concern_id": concern.id, "campaign_id": campaign.id, "call_id": call.id,
+              "referral_id": referral.id, "territory_id": place.territory_a.id,
+              "neighbourhood_id": place.nb_a.id, "user_id": agent[0].id}
     return people, values
 
 
