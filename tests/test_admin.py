@@ -402,7 +402,7 @@ def test_change_the_weights_and_the_retention(client, as_admin, admin):
     assert audited("settings.retention")[0].detail == {"from": 24, "to": 36}
     # The public page reads the weights in force.
     public = client.get("/comment-ca-marche").get_data(as_text=True)
-    assert "<td>50</td>" in public and "<td>12.5</td>" in public
+    assert "<td>50</td>" in public and "<td>12,5</td>" in public
     # Sending the same values again changes nothing and writes nothing.
     as_admin.post_form("/admin/parametres", settings_form(waiting="50", distance="12.5",
                                                           slots="0", retention="36"))
