@@ -22,8 +22,8 @@ from app.forms.fields import (
     MultiCheckboxField,
     Stripped,
 )
+from app.forms.rendering import attach_error  # noqa: F401  (re-exported for the views)
 from app.models import Commune, Territory
-from app.services.errors import DomainError
 from app.services.settings import DEFAULT_WEIGHTS
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -34,15 +34,6 @@ IMPORT_MAX_BYTES = 1024 * 1024
 WEIGHT_MAX = 100
 RETENTION_MIN, RETENTION_MAX = 6, 120
 TOO_LARGE = _l("Le fichier dépasse 1 Mo : découpez-le en plusieurs fichiers.")
-
-
-def attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's refusal next to its field, or at the top of the form."""
-    target = form._fields.get(error.field) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _max(n: int):

@@ -21,6 +21,7 @@ from app.agent import bp, scope
 from app.agent.dashboard import me, page_arg
 from app.extensions import db
 from app.forms.fields import Stripped
+from app.forms.rendering import attach_error
 from app.models import (
     CallStatus,
     Campaign,
@@ -142,11 +143,7 @@ def campaigns():
                                            me())
     except DomainError as error:
         db.session.rollback()
-        target = form._fields.get(error.field) if error.field else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        attach_error(form, error)
         return _list_page(form, 422)
     db.session.commit()
     total = service.progress_of([campaign.id])[campaign.id].total

@@ -29,6 +29,7 @@ from wtforms.validators import (
 from app import vocabulary
 from app.auth.forms import ResidentSignupForm
 from app.forms.fields import EmailAddress, Stripped, format_phone
+from app.forms.rendering import attach_error  # noqa: F401  (re-exported for the views)
 from app.models import (
     PARIS,
     ConsentMethod,
@@ -40,7 +41,6 @@ from app.models import (
 )
 from app.resident.forms import ProfileForm, StrippedText
 from app.services.accounts import Identity, Preferences
-from app.services.errors import DomainError
 from app.services.referral_handling import ConsentGiven, Registration
 from app.services.requests import MAX_REASON, PreferenceChanges
 
@@ -126,15 +126,6 @@ def _relabel(form: FlaskForm, labels: dict, hints: dict | None = None) -> None:
     for name, text in (hints or {}).items():
         if name in form:
             form[name].description = text
-
-
-def attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's refusal next to its field, or at the top of the form."""
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _gender(value: str | None) -> Gender | None:

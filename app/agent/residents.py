@@ -30,9 +30,9 @@ from app.agent.forms import (
     ResidentEditForm,
     ResidentFilterForm,
     ResidentRegistrationForm,
-    attach_error,
 )
 from app.extensions import db
+from app.forms.rendering import form_page, refused
 from app.models import (
     Commune,
     Concern,
@@ -378,15 +378,6 @@ def _refused(profile: ResidentProfile, message: str):
     return _to_record(profile)
 
 
-def _form_error(form, error: DomainError, template: str, **context):
-    """The service refused: its message next to the field, what was typed kept (422)."""
-    db.session.rollback()
-    attach_error(form, error)
-    return render_template(template, form=form, **context), 422
-
-
-def _page(template: str, form, **context):
-    return render_template(template, form=form, **context), 422 if form.errors else 200
 
 
 def territory_communes(tid: uuid.UUID | None) -> list[str] | None:
@@ -405,12 +396,12 @@ def register_resident():
         try:
             profile = referral_handling.register_for_resident(form.registration(), current_user, tid)
         except DomainError as error:
-            return _form_error(form, error, "agent/residents/register.html", **context)
+            return refused(form, error, "agent/residents/register.html", **context)
         db.session.commit()
         flash(_("%(name)s est inscrit·e. Sa demande attend un·e bénévole.",
                 name=profile.user.full_name), "success")
         return _to_record(profile)
-    return _page("agent/residents/register.html", form, **context)
+    return form_page("agent/residents/register.html", form, **context)
 
 
 @bp.route("/habitants/<uuid:resident_id>/modifier", methods=["GET", "POST"])
@@ -426,12 +417,12 @@ def edit_resident(resident_id: uuid.UUID):
         try:
             changed = requests.update_preferences(profile, current_user, form.changes())
         except DomainError as error:
-            return _form_error(form, error, "agent/residents/edit.html", **context)
+            return refused(form, error, "agent/residents/edit.html", **context)
         db.session.commit()
         flash(_("Les informations sont enregistrées.") if changed
               else _("Rien n'a changé : les informations sont les mêmes."), "success")
         return _to_record(profile)
-    return _page("agent/residents/edit.html", form, **context)
+    return form_page("agent/residents/edit.html", form, **context)
 
 
 def _pairs_closed_message(count: int) -> str:
@@ -451,11 +442,11 @@ def pause_resident(resident_id: uuid.UUID):
         try:
             closed = requests.pause_request(profile, current_user, form.reason.data)
         except DomainError as error:
-            return _form_error(form, error, "agent/residents/pause.html", **context)
+            return refused(form, error, "agent/residents/pause.html", **context)
         db.session.commit()
         flash(_("La demande est en pause.") + _pairs_closed_message(closed), "success")
         return _to_record(profile)
-    return _page("agent/residents/pause.html", form, **context)
+    return form_page("agent/residents/pause.html", form, **context)
 
 
 @bp.route("/habitants/<uuid:resident_id>/reprendre", methods=["POST"])
@@ -487,9 +478,9 @@ def close_resident(resident_id: uuid.UUID):
         try:
             closed = requests.close_request(profile, current_user, form.reason.data)
         except DomainError as error:
-            return _form_error(form, error, "agent/residents/close.html", **context)
+            return refused(form, error, "agent/residents/close.html", **context)
         db.session.commit()
         flash(_("La demande est close.") + _pairs_closed_message(closed), "success")
         return _to_record(profile)
-    return _page("agent/residents/close.html", form, **context)
+    return form_page("agent/residents/close.html", form, **context)
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.forms.fields import format_phone
+from app.forms.rendering import form_page, refused
 from app.models import ConcernSource, Gender, MatchStatus, VisitKind
 from app.resident import bp
 from app.resident.forms import (
@@ -26,7 +27,11 @@ from app.resident.forms import (
     ReasonForm,
 )
 from app.resident.status import State, request_view, visit_problem, visit_when
-from app.security.objects import match_of_resident, own_resident_profile, visit_of_resident
+from app.security.objects import (
+    match_of_resident,
+    own_resident_profile,
+    visit_of_resident,
+)
 from app.services import concerns, requests, visits
 from app.services.errors import DomainError
 
@@ -47,19 +52,6 @@ def _refused(message: str):
     return _home()
 
 
-def _form_error(form, error: DomainError, template: str, **context):
-    """Show a refused action's message next to its field, keeping the input."""
-    db.session.rollback()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return render_template(template, form=form, **context), 422
-
-
-def _page(template: str, form, **context):
-    return render_template(template, form=form, **context), 422 if form.errors else 200
 
 
 @bp.route("/")
@@ -104,9 +96,9 @@ def cancel_visit(visit_id: uuid.UUID):
         try:
             visits.cancel(visit, current_user, form.reason.data)
         except DomainError as error:
-            return _form_error(form, error, "resident/cancel_visit.html", **context)
+            return refused(form, error, "resident/cancel_visit.html", **context)
         return _done(_("La visite est annulée. Votre bénévole est prévenu·e."))
-    return _page("resident/cancel_visit.html", form, **context)
+    return form_page("resident/cancel_visit.html", form, **context)
 
 
 # The request --------------------------------------------------------------------------------
@@ -124,9 +116,9 @@ def pause():
         try:
             requests.pause_request(profile, current_user, form.reason.data)
         except DomainError as error:
-            return _form_error(form, error, "resident/pause.html", view=view)
+            return refused(form, error, "resident/pause.html", view=view)
         return _done(_("Votre demande est en pause. Revenez ici pour la reprendre quand vous voulez."))
-    return _page("resident/pause.html", form, view=view)
+    return form_page("resident/pause.html", form, view=view)
 
 
 @bp.route("/reprendre", methods=["POST"])
@@ -154,9 +146,9 @@ def close():
         try:
             requests.close_request(profile, current_user, form.reason.data)
         except DomainError as error:
-            return _form_error(form, error, "resident/close.html", view=view)
+            return refused(form, error, "resident/close.html", view=view)
         return _done(_("Votre demande est close. Merci d'avoir utilisé le service."))
-    return _page("resident/close.html", form, view=view)
+    return form_page("resident/close.html", form, view=view)
 
 
 @bp.route("/mise-en-relation/<uuid:match_id>/changer", methods=["GET", "POST"])
@@ -173,9 +165,9 @@ def change_volunteer(match_id: uuid.UUID):
         try:
             requests.ask_another_volunteer(profile, match, current_user, form.reason.data)
         except DomainError as error:
-            return _form_error(form, error, "resident/change_volunteer.html", **context)
+            return refused(form, error, "resident/change_volunteer.html", **context)
         return _done(_("C'est noté. Nous cherchons une autre personne et nous vous appellerons."))
-    return _page("resident/change_volunteer.html", form, **context)
+    return form_page("resident/change_volunteer.html", form, **context)
 
 
 @bp.route("/signaler-un-probleme", methods=["GET", "POST"])
@@ -190,7 +182,7 @@ def report_problem():
                  else {"resident": profile})
         concerns.raise_concern(current_user, ConcernSource.RESIDENT, form.description.data, **about)
         return _done(_("Votre message est envoyé. Un agent de la collectivité va vous rappeler."))
-    return _page("resident/report_problem.html", form, view=view)
+    return form_page("resident/report_problem.html", form, view=view)
 
 
 @bp.route("/mon-profil", methods=["GET", "POST"])
@@ -206,13 +198,13 @@ def edit_profile():
         try:
             changed = requests.update_preferences(profile, current_user, _changes(form))
         except DomainError as error:
-            return _form_error(form, error, "resident/profile.html")
+            return refused(form, error, "resident/profile.html")
         db.session.commit()
         flash(_("Vos informations sont enregistrées.") if changed
               else _("Rien n'a changé : vos informations sont les mêmes."), "success")
         _warn_if_no_shared_slot(profile, view)
         return _home()
-    return _page("resident/profile.html", form)
+    return form_page("resident/profile.html", form)
 
 
 def _profile_data(profile) -> dict:

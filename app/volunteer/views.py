@@ -16,9 +16,23 @@ from flask_login import current_user
 
 from app import vocabulary
 from app.extensions import db
-from app.models import ConcernSource, Match, MatchStatus, Mood, Severity, Visit, VisitStatus, utcnow
+from app.forms.rendering import form_page, refused
+from app.models import (
+    ConcernSource,
+    Match,
+    MatchStatus,
+    Mood,
+    Severity,
+    Visit,
+    VisitStatus,
+    utcnow,
+)
 from app.models.availability import slots_from_mask
-from app.security.objects import match_of_volunteer, own_volunteer_profile, visit_of_volunteer
+from app.security.objects import (
+    match_of_volunteer,
+    own_volunteer_profile,
+    visit_of_volunteer,
+)
 from app.services import concerns, pairs, visits
 from app.services.errors import DomainError
 from app.volunteer import bp, queries
@@ -87,20 +101,6 @@ def _back_to_pair(match: Match, message: str | None = None, category: str = "err
     return redirect(url_for(".pair", match_id=match.id))
 
 
-def _refuse(form, error: DomainError, template: str, **context):
-    """Show a service's refusal on the form: next to its field, or at the top; input kept."""
-    db.session.rollback()
-    target = form._fields.get(error.field) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return render_template(template, form=form, **context), 422
-
-
-def _page(template: str, form, **context):
-    """A form page: 422 when the form came back with errors, so the browser and tests know."""
-    return render_template(template, form=form, **context), 422 if form.errors else 200
 
 
 @bp.route("/")
@@ -166,11 +166,11 @@ def decline(match_id: uuid.UUID):
         try:
             pairs.decline(match, _me(), form.reason_text)
         except DomainError as error:
-            return _refuse(form, error, "volunteer/decline.html", match=match)
+            return refused(form, error, "volunteer/decline.html", match=match)
         db.session.commit()
         flash(_("Vous avez décliné cette proposition. Merci de nous avoir dit pourquoi."), "success")
         return redirect(url_for(".home"))
-    return _page("volunteer/decline.html", form, match=match)
+    return form_page("volunteer/decline.html", form, match=match)
 
 
 @bp.route("/binome/<uuid:match_id>/pause", methods=["GET", "POST"])
@@ -184,11 +184,11 @@ def pause(match_id: uuid.UUID):
         try:
             pairs.pause(match, _me(), form.reason.data.strip())
         except DomainError as error:
-            return _refuse(form, error, "volunteer/confirm.html", match=match, action="pause")
+            return refused(form, error, "volunteer/confirm.html", match=match, action="pause")
         db.session.commit()
         flash(_("La mise en relation est en pause. Les visites prévues sont annulées."), "success")
         return redirect(url_for(".pair", match_id=match.id))
-    return _page("volunteer/confirm.html", form, match=match, action="pause")
+    return form_page("volunteer/confirm.html", form, match=match, action="pause")
 
 
 @bp.route("/binome/<uuid:match_id>/reprendre", methods=["POST"])
@@ -218,11 +218,11 @@ def end(match_id: uuid.UUID):
         try:
             pairs.end(match, _me(), form.reason.data.strip())
         except DomainError as error:
-            return _refuse(form, error, "volunteer/confirm.html", match=match, action="end")
+            return refused(form, error, "volunteer/confirm.html", match=match, action="end")
         db.session.commit()
         flash(_("La mise en relation est terminée. Merci pour toutes ces visites."), "success")
         return redirect(url_for(".home"))
-    return _page("volunteer/confirm.html", form, match=match, action="end")
+    return form_page("volunteer/confirm.html", form, match=match, action="end")
 
 
 @bp.route("/binome/<uuid:match_id>/visites/nouvelle", methods=["GET", "POST"])
@@ -242,14 +242,14 @@ def schedule(match_id: uuid.UUID):
             planned = visits.schedule(match, _me(), local_start,
                                       duration_minutes=form.duration.data, weeks=form.weeks.data)
         except DomainError as error:
-            return _refuse(form, error, "volunteer/schedule.html", **context)
+            return refused(form, error, "volunteer/schedule.html", **context)
         db.session.commit()
         flash(_("Visite prévue. %(name)s en est prévenu·e.", name=match.resident.user.first_name)
               if len(planned) == 1 else
               _("%(n)s visites prévues. %(name)s en est prévenu·e.", n=len(planned),
                 name=match.resident.user.first_name), "success")
         return redirect(url_for(".pair", match_id=match.id))
-    return _page("volunteer/schedule.html", form, **context)
+    return form_page("volunteer/schedule.html", form, **context)
 
 
 @bp.route("/visites/<uuid:visit_id>/annuler", methods=["GET", "POST"])
@@ -262,14 +262,14 @@ def cancel_visit(visit_id: uuid.UUID):
         try:
             visits.cancel(visit, _me(), form.reason.data)
         except DomainError as error:
-            return _refuse(form, error, "volunteer/cancel.html", visit=visit, refusal=None)
+            return refused(form, error, "volunteer/cancel.html", visit=visit, refusal=None)
         db.session.commit()
         flash(_("La visite est annulée. %(name)s en est prévenu·e.",
                 name=visit.match.resident.user.first_name), "success")
         return redirect(url_for(".pair", match_id=visit.match_id))
     if refusal is not None and form.is_submitted():
         form.form_errors.append(refusal)
-    return _page("volunteer/cancel.html", form, visit=visit, refusal=refusal)
+    return form_page("volunteer/cancel.html", form, visit=visit, refusal=refusal)
 
 
 @bp.route("/visites/<uuid:visit_id>/compte-rendu", methods=["GET", "POST"])
@@ -286,7 +286,7 @@ def log_visit(visit_id: uuid.UUID):
             visits.log(visit, _me(), done=form.done, mood=form.mood_value,
                        note=(form.note.data or "").strip() or None)
         except DomainError as error:
-            return _refuse(form, error, "volunteer/log.html", **context)
+            return refused(form, error, "volunteer/log.html", **context)
         db.session.commit()
         if form.mood_value is Mood.WORRYING:
             flash(_("Merci. Les agents de la collectivité ont été prévenus et vont prendre "
@@ -295,7 +295,7 @@ def log_visit(visit_id: uuid.UUID):
         else:
             flash(_("Merci, la visite est notée."), "success")
         return redirect(url_for(".pair", match_id=visit.match_id))
-    return _page("volunteer/log.html", form, **context)
+    return form_page("volunteer/log.html", form, **context)
 
 
 @bp.route("/binome/<uuid:match_id>/alerte", methods=["GET", "POST"])
@@ -312,10 +312,10 @@ def raise_concern(match_id: uuid.UUID):
                                    resident=match.resident, match=match,
                                    severity=Severity(form.severity.data))
         except DomainError as error:
-            return _refuse(form, error, "volunteer/concern.html", match=match)
+            return refused(form, error, "volunteer/concern.html", match=match)
         db.session.commit()
         flash(_("Merci. Votre alerte est transmise aux agents de la collectivité, qui vont s'en "
                 "occuper. En cas de danger immédiat, appelez le 15 ou le 112."), "success")
         return redirect(url_for(".pair", match_id=match.id))
-    return _page("volunteer/concern.html", form, match=match)
+    return form_page("volunteer/concern.html", form, match=match)
 
