@@ -378,8 +378,6 @@ def _refused(profile: ResidentProfile, message: str):
     return _to_record(profile)
 
 
-
-
 def territory_communes(tid: uuid.UUID | None) -> list[str] | None:
     """INSEE codes of the territory's communes, for the neighbourhood lists (None: all)."""
     return None if tid is None else list(db.session.scalars(communes_of(tid)))

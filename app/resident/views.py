@@ -52,8 +52,6 @@ def _refused(message: str):
     return _home()
 
 
-
-
 @bp.route("/")
 def home():
     """Where the request stands, in plain words, and what the resident can do."""

@@ -101,8 +101,6 @@ def _back_to_pair(match: Match, message: str | None = None, category: str = "err
     return redirect(url_for(".pair", match_id=match.id))
 
 
-
-
 @bp.route("/")
 def home():
     """Vetting progress, proposals to decide, current pairs with their next visit, ended pairs."""
