@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.agent.exports import safe_cell
 from app.extensions import db
-from app.models import AuditEntry, RequestStatus, VettingKind, VettingStep, utcnow
+from app.models import AuditEntry, RequestStatus, VettingKind, VettingStep, paris_today, utcnow
 from tests import factories
 from tests.agent.test_residents import count_queries, profile_of, waiting_for
 
@@ -89,8 +89,8 @@ def test_volunteers_export(client, place, agent):
     user, _ = factories.make_volunteer(place.nb_a, first="Valentin")
     user.volunteer_profile.calendar_token = "secret-calendar-token-42"
     db.session.add(VettingStep(volunteer_id=user.volunteer_profile.id, kind=VettingKind.CRIMINAL_RECORD,
-                               done_on=date.today() - timedelta(days=400),
-                               expires_on=date.today() - timedelta(days=35), created_at=utcnow()))
+                               done_on=paris_today() - timedelta(days=400),
+                               expires_on=paris_today() - timedelta(days=35), created_at=utcnow()))
     factories.make_volunteer(place.nb_b, first="Bastien")
     db.session.commit()
     client.login(*agent)
@@ -101,7 +101,7 @@ def test_volunteers_export(client, place, agent):
     row = rows[0]
     assert row["État de la vérification"] == "Validé·e"
     assert row["Étapes valables (sur 5)"] == "1"  # the charter; the extract has expired
-    assert row["Prochaine expiration"] == (date.today() - timedelta(days=35)).strftime("%d/%m/%Y")
+    assert row["Prochaine expiration"] == (paris_today() - timedelta(days=35)).strftime("%d/%m/%Y")
     assert row["Capacité"] == "2" and row["Personnes suivies"] == "0"
     assert row["Distance maximale (km)"] == "10"
     # No secret ever leaves.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from app.models import (
     ReferralStatus,
     ResidentProfile,
     User,
+    paris_today,
     utcnow,
 )
 from app.services import referral_handling
@@ -54,7 +55,7 @@ def registration(place, **changes) -> dict:
             "neighbourhood": str(place.nb_a.id), "visit_kind": "home_chat", "volunteer_gender": "",
             "languages": ["fr"], "interests": [], "availability": ["tue-pm"],
             "consent_given_by": "self", "consent_relative": "", "consent_method": "oral",
-            "consent_date": date.today().isoformat(), **changes}
+            "consent_date": paris_today().isoformat(), **changes}
 
 
 def test_the_queue_lists_pending_referrals_of_the_territory_oldest_first(client, place, agent):
@@ -165,7 +166,7 @@ def test_a_bad_conversion_keeps_the_referral_pending_and_the_input(client, place
     referral = make_referral()
     client.login(*agent)
     response = client.post_form(f"/agent/signalements/{referral.id}/inscrire", registration(
-        place, consent_date=(date.today() + timedelta(days=1)).isoformat(), first_name="Germaine-Rose"))
+        place, consent_date=(paris_today() + timedelta(days=1)).isoformat(), first_name="Germaine-Rose"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="consent_date-error"' in page and 'value="Germaine-Rose"' in page

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -21,6 +21,7 @@ from app.models import (
     RequestStatus,
     ResidentProfile,
     User,
+    paris_today,
 )
 from tests import factories
 
@@ -79,7 +80,7 @@ GOOD = {
     "address": "3 rue des Cordeliers", "postcode": "64000", "visit_kind": "home_chat",
     "volunteer_gender": "", "languages": ["fr"], "interests": ["reading"],
     "availability": ["mon-am", "thu-pm"], "consent_given_by": "self", "consent_relative": "",
-    "consent_method": "oral", "consent_date": date.today().isoformat(),
+    "consent_method": "oral", "consent_date": paris_today().isoformat(),
 }
 
 
@@ -336,7 +337,7 @@ def test_register_a_resident_by_phone_with_the_consent(client, place, agent):
 
 def test_register_with_a_relative_a_signed_form_and_a_past_date(client, place, agent):
     client.login(*agent)
-    past = date.today() - timedelta(days=10)
+    past = paris_today() - timedelta(days=10)
     response = client.post_form("/agent/habitants/nouveau", good(
         place, consent_given_by="relative", consent_relative="sa fille, Mme Durand",
         consent_method="signed_form", consent_date=past.strftime("%d/%m/%Y"),
@@ -351,7 +352,7 @@ def test_register_with_a_relative_a_signed_form_and_a_past_date(client, place, a
 
 
 @pytest.mark.parametrize("changes, field", [
-    ({"consent_date": (date.today() + timedelta(days=2)).isoformat()}, "consent_date"),
+    ({"consent_date": (paris_today() + timedelta(days=2)).isoformat()}, "consent_date"),
     ({"consent_given_by": "relative", "consent_relative": ""}, "consent_relative"),
     ({"consent_method": "online"}, "consent_method"),
     ({"phone": "", "email": ""}, "phone"),
@@ -398,7 +399,7 @@ def test_the_form_defaults_to_oral_consent_by_the_person_today(client, place, ag
     page = client.get("/agent/habitants/nouveau").get_data(as_text=True)
     assert re.search(r'value="oral"[^>]*checked|checked[^>]*value="oral"', page)
     assert re.search(r'value="self"[^>]*checked|checked[^>]*value="self"', page)
-    assert f'value="{date.today().isoformat()}"' in page
+    assert f'value="{paris_today().isoformat()}"' in page
     assert 'name="password"' not in page and 'name="consent"' not in page
 
 

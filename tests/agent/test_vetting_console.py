@@ -19,12 +19,13 @@ from app.models import (
     VettingKind,
     VettingStep,
     VolunteerStatus,
+    paris_today,
     utcnow,
 )
 from tests import factories
 from tests.agent.test_residents import count_queries
 
-TODAY = date.today()
+TODAY = paris_today()
 
 
 def profile(user):
