@@ -1,7 +1,8 @@
 """Agent console: the dashboard of the territory, and the small helpers every console view shares.
 
 The dashboard is two queries whatever the data size: every count of the page as one SELECT of
-scalar subqueries (one aggregate each), and the few most urgent concerns.
+scalar subqueries (one aggregate each; the waiting residents and the longest wait share one
+pass, so do the concerns to handle and the overdue ones), and the few most urgent concerns.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy import case, distinct, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.agent import bp, scope
@@ -101,10 +102,17 @@ def figures(territory_id, now: datetime | None = None) -> dict:
     today = now.astimezone(PARIS).date()
     since = month_start(now)
     live = select(Match.resident_id).where(Match.status.in_(MatchStatus.live()))
-    matches_here = (Match.resident_id.in_(residents_of(territory_id)),) if territory_id else ()
+    # A pair of the territory: its resident's row says so (an EXISTS on one row, where an IN
+    # would make SQLite list every resident of the territory once per count).
+    matches_here = (exists().where(ResidentProfile.id == Match.resident_id,
+                                   residents_in(territory_id)),) if territory_id else ()
     waiting = (ResidentProfile.status == RequestStatus.OPEN, ResidentProfile.id.not_in(live),
                residents_in(territory_id), User.anonymised_at.is_(None),
                User.id == ResidentProfile.user_id)
+    # How many wait and since when, in one pass over the residents.
+    waiting_now = (select(func.count().label("n"),
+                          func.min(ResidentProfile.waiting_since).label("since"))
+                   .select_from(ResidentProfile, User).where(*waiting).subquery("waiting"))
     renewed = aliased(VettingStep)
     still_valid = exists().where(
         renewed.volunteer_id == VettingStep.volunteer_id, renewed.kind == VettingStep.kind,
@@ -113,10 +121,12 @@ def figures(territory_id, now: datetime | None = None) -> dict:
         VolunteerProfile.status == VolunteerStatus.APPROVED, volunteers_in(territory_id))
     concerns_here = concern_handling.concerns_in(territory_id)
     pending = concern_handling.PENDING
+    # The concerns to handle and those overdue among them, in one pass too.
+    concerns_now = (select(func.count().label("open"),
+                           func.coalesce(func.sum(case((Concern.due_at < now, 1), else_=0)), 0)
+                           .label("overdue"))
+                    .where(Concern.status.in_(pending), concerns_here).subquery("concerns_now"))
     counts = {
-        "waiting": _count(*waiting).select_from(ResidentProfile, User),
-        "longest_wait_since": select(func.min(ResidentProfile.waiting_since))
-        .select_from(ResidentProfile, User).where(*waiting),
         "referrals": _count(Referral.status == ReferralStatus.PENDING,
                             Referral.commune_insee.in_(communes_of(territory_id)))
         .select_from(Referral),
@@ -130,23 +140,24 @@ def figures(territory_id, now: datetime | None = None) -> dict:
         .select_from(Match),
         "awaiting_answer": _count(Match.status == MatchStatus.APPROVED, *matches_here)
         .select_from(Match),
-        "concerns_open": _count(Concern.status.in_(pending), concerns_here).select_from(Concern),
-        "concerns_overdue": _count(concern_handling.overdue_condition(now), concerns_here)
-        .select_from(Concern),
         "attention": attention.count(territory_id, now),
         "new_residents": _count(ResidentProfile.created_at >= since,
                                 residents_in(territory_id)).select_from(ResidentProfile),
         "new_pairs": _count(Match.accepted_at >= since, *matches_here).select_from(Match),
         "visits_done": _count(Visit.status == VisitStatus.DONE, Visit.starts_at >= since,
                               Visit.starts_at <= now,
-                              *((Visit.match_id.in_(select(Match.id).where(*matches_here)),)
+                              *((Visit.match_id.in_(select(Match.id).where(
+                                  Match.resident_id.in_(residents_of(territory_id)))),)
                                 if territory_id else ()))
         .select_from(Visit),
     }
-    row = db.session.execute(select(*[
-        (q if name == "attention" else q.scalar_subquery()).label(name)
-        for name, q in counts.items()
-    ])).one()
+    row = db.session.execute(select(
+        waiting_now.c.n.label("waiting"), waiting_now.c.since.label("longest_wait_since"),
+        concerns_now.c.open.label("concerns_open"),
+        concerns_now.c.overdue.label("concerns_overdue"),
+        *[(q if name == "attention" else q.scalar_subquery()).label(name)
+          for name, q in counts.items()],
+    ).select_from(waiting_now.join(concerns_now, true()))).one()  # two one-row subqueries
     values = dict(row._mapping)
     values["longest_wait_days"] = days_since(values.pop("longest_wait_since"), now)
     return values

@@ -43,7 +43,7 @@ from app.models import (
 )
 from app.services import audit, vetting
 from app.services.errors import DomainError
-from app.services.scope import territory_of_volunteer, volunteers_in
+from app.services.scope import territory_of_volunteer, volunteers_in, volunteers_of
 from app.vocabulary import VETTING_LABELS
 
 V = VolunteerStatus
@@ -57,15 +57,22 @@ def _today() -> date:
     return paris_today()
 
 
-def _step_summary():
-    """Per volunteer: valid latest steps, whether the charter has a step, the earliest expiry."""
+def _step_summary(tid: uuid.UUID | None):
+    """Per volunteer: valid latest steps, whether the charter has a step, the earliest expiry.
+
+    Only the steps of the territory's volunteers are ranked (every step for None), in the
+    order of the index ``vetting_steps (volunteer_id, kind, done_on, created_at)``.
+    """
     ranked = select(
         VettingStep.volunteer_id, VettingStep.kind, VettingStep.expires_on,
         func.row_number().over(
             partition_by=(VettingStep.volunteer_id, VettingStep.kind),
             order_by=(VettingStep.done_on.desc(), VettingStep.created_at.desc()),
         ).label("rn"),
-    ).subquery("ranked")
+    )
+    if tid is not None:
+        ranked = ranked.where(VettingStep.volunteer_id.in_(volunteers_of(tid)))
+    ranked = ranked.subquery("ranked")
     valid = case((or_(ranked.c.expires_on.is_(None), ranked.c.expires_on >= _today()), 1), else_=0)
     return (select(ranked.c.volunteer_id,
                    func.sum(valid).label("valid"),
@@ -114,7 +121,7 @@ def _scoped(stmt, tid: uuid.UUID | None, words: tuple[str, ...], steps, pairs):
 
 def queue_counts(tid: uuid.UUID | None, words: tuple[str, ...] = ()) -> dict[str, int]:
     """How many volunteers each queue holds (one query; the queues overlap)."""
-    steps, pairs = _step_summary(), _live_pairs()
+    steps, pairs = _step_summary(tid), _live_pairs()
     queues = _queues(steps)
     sums = [func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in queues.values()]
     values = db.session.execute(_scoped(select(*sums), tid, words, steps, pairs)).one()
@@ -168,7 +175,7 @@ class VolunteerRow:
 def volunteer_rows(tid: uuid.UUID | None, queue: str, words: tuple[str, ...] = (), *,
                    page: int = 1, limit: int | None = None) -> list[VolunteerRow]:
     """The volunteers of a queue, sorted for it (one query); a page of them with ``limit``."""
-    steps, pairs = _step_summary(), _live_pairs()
+    steps, pairs = _step_summary(tid), _live_pairs()
     # The charter accepted at sign-up counts as a step until a charter step is recorded.
     charter = case((and_(func.coalesce(steps.c.charter_step, 0) == 0,
                          VolunteerProfile.charter_accepted_at.is_not(None)), 1), else_=0)

@@ -22,6 +22,7 @@ class Concern(UUIDPrimaryKey, Timestamped, Base):
             "resident_id IS NOT NULL OR volunteer_id IS NOT NULL", name="about_someone"
         ),
         Index("ix_concerns_status_due_at", "status", "due_at"),
+        Index("ix_concerns_match_status", "match_id", "status"),
     )
 
     resident_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -31,7 +32,7 @@ class Concern(UUIDPrimaryKey, Timestamped, Base):
         Uuid, ForeignKey("volunteer_profiles.id", ondelete="CASCADE"), index=True
     )
     match_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("matches.id", ondelete="SET NULL"), index=True
+        Uuid, ForeignKey("matches.id", ondelete="SET NULL")
     )
     visit_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("visits.id", ondelete="SET NULL"), index=True

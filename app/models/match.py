@@ -49,6 +49,7 @@ class Match(UUIDPrimaryKey, Timestamped, Base):
             postgresql_where=text(f"status IN ({_LIVE})"),
         ),
         Index("ix_matches_volunteer_status", "volunteer_id", "status"),
+        Index("ix_matches_resident_status", "resident_id", "status"),
         CheckConstraint("score >= 0 AND score <= 1000", name="score_in_range"),
         CheckConstraint("distance_km >= 0", name="distance_not_negative"),
     )

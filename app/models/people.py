@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.models.availability import FULL_MASK, slots_from_mask
@@ -132,7 +132,7 @@ class VettingStep(UUIDPrimaryKey, Base):
     )
 
     volunteer_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("volunteer_profiles.id", ondelete="CASCADE"), index=True
+        Uuid, ForeignKey("volunteer_profiles.id", ondelete="CASCADE")
     )
     kind: Mapped[VettingKind] = mapped_column(str_enum(VettingKind))
     done_on: Mapped[date]
@@ -146,6 +146,12 @@ class VettingStep(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
 
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="vetting_steps")
+
+
+#: Each volunteer's latest step of each kind, read in order (and with its expiry) by the vetting
+#: list; also every lookup by volunteer.
+Index("ix_vetting_steps_latest", VettingStep.volunteer_id, VettingStep.kind,
+      VettingStep.done_on.desc(), VettingStep.created_at.desc(), VettingStep.expires_on)
 
 
 class ConsentRecord(UUIDPrimaryKey, Base):

@@ -19,7 +19,8 @@ class Visit(UUIDPrimaryKey, Timestamped, Base):
     __tablename__ = "visits"
     __table_args__ = (
         Index("ix_visits_match_starts_at", "match_id", "starts_at"),
-        Index("ix_visits_status_starts_at", "status", "starts_at"),
+        Index("ix_visits_match_status_starts_at", "match_id", "status", "starts_at"),
+        Index("ix_visits_status_starts_at_match", "status", "starts_at", "match_id"),
         CheckConstraint(
             "duration_minutes > 0 AND duration_minutes <= 480", name="duration_in_range"
         ),
@@ -53,6 +54,7 @@ class VisitLog(UUIDPrimaryKey, Base):
     """What the volunteer noted after a visit; the outcome itself is the visit's status."""
 
     __tablename__ = "visit_logs"
+    __table_args__ = (Index("ix_visit_logs_mood_logged_at", "mood", "logged_at"),)
 
     visit_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("visits.id", ondelete="CASCADE"), unique=True

@@ -11,7 +11,8 @@ PRODUCT.md §1 (Agent): a pair shows up when
 
 Rules 2 and 3 also watch paused pairs (a pause may follow a worrying visit); rule 1 does not,
 since a paused pair has no visits by design. Everything is one SQL statement per question,
-scoped to a territory (None: every territory), whatever the number of pairs.
+scoped to a territory (None: every territory), whatever the number of pairs; its cost grows
+with the pairs watched, not with their visits (see :func:`flagged`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -77,68 +79,118 @@ class Item:
     flag: Flag
 
 
-def _watched(territory_id: uuid.UUID | None, only: list[uuid.UUID] | None) -> Select:
-    """Ids of the live pairs the queue watches in a territory (or among ``only``)."""
-    stmt = select(Match.id).where(Match.status.in_(WATCHED))
+def _watched(match, territory_id: uuid.UUID | None, only: list[uuid.UUID] | None) -> list:
+    """Conditions on ``match`` (``Match`` or an alias): a live pair the queue watches, in a
+    territory (every territory for None), or among ``only``."""
+    conditions = [match.status.in_(WATCHED)]
     if territory_id is not None:
-        stmt = stmt.where(Match.resident_id.in_(residents_of(territory_id)))
+        conditions.append(match.resident_id.in_(residents_of(territory_id)))
     if only is not None:
-        stmt = stmt.where(Match.id.in_(only))
-    return stmt
+        conditions.append(match.id.in_(only))
+    return conditions
+
+
+def _nth_logged_status(match_id, n: int):
+    """SQL: the status of the pair's ``n``-th latest logged visit (0 = latest), per pair."""
+    return (
+        select(Visit.status)
+        .where(Visit.match_id == match_id,
+               Visit.status.in_((VisitStatus.DONE, VisitStatus.MISSED)))
+        .order_by(Visit.starts_at.desc(), Visit.id.desc())
+        .limit(1).offset(n)
+        .scalar_subquery()
+    )
+
+
+def _missed_twice(territory_id: uuid.UUID | None, only: list[uuid.UUID] | None,
+                  done_since_cutoff, cutoff: datetime):
+    """Subquery of the watched pairs whose two latest logged visits were both missed.
+
+    Only a few pairs look at their two latest logged visits: those with two missed visits or
+    more (one grouped read of the missed visits) whose latest missed visit is after the
+    cutoff, or that have no done visit since the cutoff (else a done visit came after every
+    missed one). The per-pair lookups are written on the candidates' column, so the database
+    runs them after that selection, not on every pair.
+    """
+    missed = aliased(Visit, name="missed_visit")
+    candidates = (
+        select(missed.match_id.label("match_id")).where(missed.status == VisitStatus.MISSED)
+        .group_by(missed.match_id)
+        .having(func.count() >= 2,
+                or_(func.max(missed.starts_at) > cutoff,
+                    missed.match_id.not_in(done_since_cutoff)))
+        .subquery("missed_candidates")
+    )
+    pair = aliased(Match, name="missed_pair")
+    return (
+        select(candidates.c.match_id)
+        .join(pair, pair.id == candidates.c.match_id)
+        .where(*_watched(pair, territory_id, only),
+               _nth_logged_status(candidates.c.match_id, 0) == VisitStatus.MISSED,
+               _nth_logged_status(candidates.c.match_id, 1) == VisitStatus.MISSED)
+        .subquery("missed_twice")
+    )
+
+
+def _worrying(now: datetime):
+    """Subquery: per pair, the latest worrying log of the last 30 days no closed concern covers.
+
+    Read from the few worrying logs of the period (``visit_logs (mood, logged_at)``).
+    """
+    # Two EXISTS rather than one with an OR, so each reads its own index of concerns.
+    covered = or_(
+        exists().where(Concern.status == ConcernStatus.CLOSED, Concern.visit_id == Visit.id),
+        exists().where(Concern.status == ConcernStatus.CLOSED, Concern.match_id == Visit.match_id,
+                       Concern.closed_at >= VisitLog.logged_at),
+    )
+    return (
+        select(Visit.match_id, func.max(VisitLog.logged_at).label("worrying_at"))
+        .select_from(VisitLog).join(Visit, VisitLog.visit_id == Visit.id)
+        .where(VisitLog.mood == Mood.WORRYING,
+               VisitLog.logged_at >= now - timedelta(days=WORRYING_DAYS), ~covered)
+        .group_by(Visit.match_id).subquery("worrying")
+    )
 
 
 def flagged(territory_id: uuid.UUID | None, now: datetime | None = None,
             only: list[uuid.UUID] | None = None):
-    """The queue as a subquery: ``match_id, quiet_since, missed_twice, worrying_at, no_visit``."""
-    now = now or utcnow()
-    watched = _watched(territory_id, only)
+    """The queue as a subquery: ``match_id, quiet_since, missed_twice, worrying_at, no_visit``.
 
+    The cost grows with the pairs watched, not with their visits: each rule first reads a
+    small set (the done visits since the cutoff, the pairs with two missed visits or more,
+    the worrying logs of the month), and the per-pair lookups (an index seek each, on
+    ``visits (match_id, status, starts_at)`` or ``(match_id, starts_at)``) run only where
+    they can change the answer.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=NO_VISIT_DAYS)
     last_done = (
-        select(Visit.match_id, func.max(Visit.starts_at).label("last_done"))
-        .where(Visit.status == VisitStatus.DONE, Visit.match_id.in_(watched))
-        .group_by(Visit.match_id).subquery("last_done")
+        select(func.max(Visit.starts_at))
+        .where(Visit.match_id == Match.id, Visit.status == VisitStatus.DONE)
+        .correlate(Match).scalar_subquery()
     )
-    ranked = (
-        select(Visit.match_id, Visit.status,
-               func.row_number().over(partition_by=Visit.match_id,
-                                      order_by=(Visit.starts_at.desc(), Visit.id.desc()))
-               .label("rank"))
-        .where(Visit.status.in_((VisitStatus.DONE, VisitStatus.MISSED)),
-               Visit.match_id.in_(watched))
-        .subquery("ranked")
-    )
-    missed_twice = (
-        select(ranked.c.match_id).where(ranked.c.rank <= 2).group_by(ranked.c.match_id)
-        .having(func.sum(case((ranked.c.status == VisitStatus.MISSED, 1), else_=0)) == 2)
-        .subquery("missed_twice")
-    )
-    covered = exists().where(
-        Concern.status == ConcernStatus.CLOSED,
-        or_(Concern.visit_id == Visit.id,
-            and_(Concern.match_id == Visit.match_id, Concern.closed_at >= VisitLog.logged_at)),
-    )
-    worrying = (
-        select(Visit.match_id, func.max(VisitLog.logged_at).label("worrying_at"))
-        .join(VisitLog, VisitLog.visit_id == Visit.id)
-        .where(VisitLog.mood == Mood.WORRYING,
-               VisitLog.logged_at >= now - timedelta(days=WORRYING_DAYS),
-               Visit.match_id.in_(watched), ~covered)
-        .group_by(Visit.match_id).subquery("worrying")
-    )
-    quiet_since = func.coalesce(last_done.c.last_done, Match.accepted_at, Match.created_at)
-    no_visit = and_(Match.status == MatchStatus.ACTIVE,
-                    quiet_since <= now - timedelta(days=NO_VISIT_DAYS))
-    is_missed = missed_twice.c.match_id.is_not(None)
+    done_since_cutoff = select(Visit.match_id).where(Visit.status == VisitStatus.DONE,
+                                                     Visit.starts_at > cutoff)
+    quiet_since = func.coalesce(last_done, Match.accepted_at, Match.created_at)
+    # Rule 1 twice: as written (the column of the rows kept), and in a form that reads the
+    # recent done visits once rather than each pair's latest (to choose the rows): no done
+    # visit since the cutoff, and a done visit before it or an acceptance before it.
+    no_visit = and_(Match.status == MatchStatus.ACTIVE, quiet_since <= cutoff)
+    quiet = and_(Match.status == MatchStatus.ACTIVE, Match.id.not_in(done_since_cutoff),
+                 or_(func.coalesce(Match.accepted_at, Match.created_at) <= cutoff,
+                     last_done.is_not(None)))
+    missed = _missed_twice(territory_id, only, done_since_cutoff, cutoff)
+    worrying = _worrying(now)
+    is_missed = missed.c.match_id.is_not(None)
     is_worrying = worrying.c.worrying_at.is_not(None)
     return (
         select(Match.id.label("match_id"), quiet_since.label("quiet_since"),
                case((is_missed, 1), else_=0).label("missed_twice"),
                worrying.c.worrying_at,
                case((no_visit, 1), else_=0).label("no_visit"))
-        .outerjoin(last_done, last_done.c.match_id == Match.id)
-        .outerjoin(missed_twice, missed_twice.c.match_id == Match.id)
+        .outerjoin(missed, missed.c.match_id == Match.id)
         .outerjoin(worrying, worrying.c.match_id == Match.id)
-        .where(Match.id.in_(watched), or_(no_visit, is_missed, is_worrying))
+        .where(*_watched(Match, territory_id, only), or_(is_worrying, is_missed, quiet))
         .subquery("attention")
     )
 
@@ -174,24 +226,33 @@ def flags_of(match_ids: list[uuid.UUID], now: datetime | None = None) -> dict[uu
     return {row.match_id: _flag(row) for row in rows}
 
 
+class _RowPagination(SelectPagination):
+    """``db.paginate``, but each item is a whole row of the select (not its first column)."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(stmt))
+
+
 def page(territory_id: uuid.UUID | None, page_number: int, per_page: int = 20,
          now: datetime | None = None):
     """One page of the queue, worrying first, then two missed, then the longest silence.
 
-    Three queries whatever the page size: the count, the pairs (with their people), the reasons.
+    Three queries whatever the page size: the count, the page of the queue with its reasons,
+    the pairs of that page with their people (joined on those few pairs only).
     Returns the Flask-SQLAlchemy pagination whose ``items`` are :class:`Item`.
     """
     now = now or utcnow()
     queue = flagged(territory_id, now)
-    stmt = (
-        select(Match).join(queue, queue.c.match_id == Match.id)
-        .options(*people_options())
-        .order_by(queue.c.worrying_at.is_(None), queue.c.missed_twice.desc(),
-                  queue.c.quiet_since, Match.id)
-    )
-    pagination = db.paginate(stmt, page=page_number, per_page=per_page, error_out=False)
-    by_id = flags_of([m.id for m in pagination.items], now)
-    pagination.items = [Item(m, by_id[m.id]) for m in pagination.items if m.id in by_id]
+    stmt = select(queue).order_by(queue.c.worrying_at.is_(None), queue.c.missed_twice.desc(),
+                                  queue.c.quiet_since, queue.c.match_id)
+    pagination = _RowPagination(select=stmt, session=db.session, page=page_number,
+                                per_page=per_page, error_out=False)
+    rows = pagination.items
+    matches = {m.id: m for m in db.session.scalars(
+        select(Match).where(Match.id.in_([row.match_id for row in rows]))
+        .options(*people_options()))} if rows else {}
+    pagination.items = [Item(matches[row.match_id], _flag(row)) for row in rows]
     return pagination
 
 

@@ -44,7 +44,7 @@ from app.models import (
     utcnow,
 )
 from app.services import audit
-from app.services.scope import communes_of
+from app.services.scope import communes_of, residents_in, residents_of, volunteers_in
 
 #: How many months the figures cover.
 MONTHS = 12
@@ -174,6 +174,34 @@ def monthly_counts(period: Period, territory_id: uuid.UUID | None = None
     return {(SERIES[int(s)], commune, int(m)): n for s, commune, m, n in db.session.execute(stmt)}
 
 
+def monthly_totals(period: Period, territory_id: uuid.UUID | None = None
+                   ) -> dict[tuple[str, int], int]:
+    """{(series, month index): count} of a territory (every one for None), in one query.
+
+    Residents, volunteers and matches: the agents' page needs no commune detail, so each
+    series is counted from its own table, scoped by id sets rather than joined row by row.
+    The visits come from :func:`visit_counts`.
+    """
+    def part(series: str, column, *where):
+        return (select(literal_column(str(SERIES.index(series))).label("series"),
+                       period.bucket(column).label("month"))
+                .where(period.within(column), *where))
+
+    scope = territory_id is not None
+    parts = [
+        part("residents", ResidentProfile.created_at,
+             *((residents_in(territory_id),) if scope else ())),
+        part("volunteers", VolunteerProfile.created_at,
+             *((volunteers_in(territory_id),) if scope else ())),
+        part("matches", Match.accepted_at,
+             *((Match.resident_id.in_(residents_of(territory_id)),) if scope else ())),
+    ]
+    rows = union_all(*parts).subquery()
+    stmt = (select(rows.c.series, rows.c.month, func.count())
+            .group_by(rows.c.series, rows.c.month))
+    return {(SERIES[int(s)], int(m)): n for s, m, n in db.session.execute(stmt)}
+
+
 def match_delays(period: Period, territory_id: uuid.UUID | None = None
                  ) -> dict[int, list[int]]:
     """{month index: days from sign-up to first accepted pair} of residents first matched then.
@@ -190,20 +218,25 @@ def match_delays(period: Period, territory_id: uuid.UUID | None = None
         .join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
         .where(period.within(first.c.accepted_at)), territory_id)
     delays: dict[int, list[int]] = defaultdict(list)
-    for signed_up, accepted in db.session.execute(stmt):
-        index = period.index_of(accepted)
+    # One row per resident: each row is read with as little Python work as possible (plain
+    # Core rows on the session's connection, no ORM result processing).
+    month_index = {(m.year, m.month): i for i, m in enumerate(period.months)}
+    for signed_up, accepted in db.session.connection().execute(stmt):
+        local = accepted.astimezone(PARIS)
+        index = month_index.get((local.year, local.month))
         if index is not None:
-            delays[index].append(max(0, (accepted.astimezone(PARIS).date()
+            delays[index].append(max(0, (local.date()
                                          - signed_up.astimezone(PARIS).date()).days))
     return delays
 
 
 def place_counts(period: Period, territory_id: uuid.UUID | None = None
                  ) -> dict[tuple[str, uuid.UUID], int]:
-    """{(measure, neighbourhood id): count} in one query.
+    """{(measure, neighbourhood id): count} in one query, for ``waiting`` and ``pairs``.
 
     ``waiting``: residents with an open request, no live pair, not erased (as on the
-    dashboard); ``pairs``: pairs active or paused now; ``visits``: visits done in the period.
+    dashboard); ``pairs``: pairs active or paused now. The third measure, ``visits`` done in
+    the period, comes from :func:`visit_counts`.
     """
     live = select(Match.resident_id).where(Match.status.in_(MatchStatus.live()))
     code = {m: literal_column(str(i)).label("measure") for i, m in enumerate(PLACE_MEASURES)}
@@ -217,14 +250,51 @@ def place_counts(period: Period, territory_id: uuid.UUID | None = None
              .join(ResidentProfile, ResidentProfile.id == Match.resident_id)
              .join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
              .where(Match.status.in_(ONGOING_PAIRS)))
-    visits = (select(code["visits"], place).select_from(Visit)
-              .join(Match, Match.id == Visit.match_id)
-              .join(ResidentProfile, ResidentProfile.id == Match.resident_id)
-              .join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
-              .where(Visit.status == VisitStatus.DONE, period.within(Visit.starts_at)))
-    rows = union_all(*[_scoped(s, territory_id) for s in (waiting, pairs, visits)]).subquery()
+    rows = union_all(*[_scoped(s, territory_id) for s in (waiting, pairs)]).subquery()
     stmt = select(rows.c.measure, rows.c.place, func.count()).group_by(rows.c.measure, rows.c.place)
     return {(PLACE_MEASURES[int(m)], place_id): n for m, place_id, n in db.session.execute(stmt)}
+
+
+def visit_counts(period: Period, territory_id: uuid.UUID | None = None
+                 ) -> tuple[Counter, Counter]:
+    """(visits done per month index, visits done per neighbourhood id) over the period.
+
+    Both read the visits from the index ``visits (status, starts_at, match_id)``, and never
+    look up the pair and the resident of each visit one by one:
+
+    - a territory (one query): each visit is placed through a small table of the territory's
+      pairs and where their resident lives, grouped so that SQLite builds it once and probes
+      it by an index (PostgreSQL hashes it);
+    - every territory (two queries): the months from the index alone, with no placing at all;
+      the neighbourhoods from each pair's count of visits, placed pair by pair.
+    """
+    done = (Visit.status == VisitStatus.DONE, period.within(Visit.starts_at))
+    by_month: Counter = Counter()
+    by_place: Counter = Counter()
+    if territory_id is None:
+        months = select(period.bucket(Visit.starts_at).label("month")).where(*done).subquery()
+        by_month.update({int(m): n for m, n in db.session.execute(
+            select(months.c.month, func.count()).group_by(months.c.month))})
+        per_pair = (select(Visit.match_id, func.count().label("n")).where(*done)
+                    .group_by(Visit.match_id).subquery("per_pair"))
+        by_place.update({place_id: int(n) for place_id, n in db.session.execute(
+            select(ResidentProfile.neighbourhood_id, func.sum(per_pair.c.n))
+            .select_from(per_pair).join(Match, Match.id == per_pair.c.match_id)
+            .join(ResidentProfile, ResidentProfile.id == Match.resident_id)
+            .group_by(ResidentProfile.neighbourhood_id))})
+        return by_month, by_place
+    pairs = (select(Match.id.label("match_id"), ResidentProfile.neighbourhood_id.label("place"))
+             .join(ResidentProfile, ResidentProfile.id == Match.resident_id)
+             .where(residents_in(territory_id))
+             .group_by(Match.id, ResidentProfile.neighbourhood_id).subquery("pairs"))
+    rows = (select(pairs.c.place, period.bucket(Visit.starts_at).label("month"))
+            .select_from(Visit).join(pairs, pairs.c.match_id == Visit.match_id).where(*done)
+            .subquery("placed"))
+    for place_id, month, n in db.session.execute(
+            select(rows.c.place, rows.c.month, func.count()).group_by(rows.c.place, rows.c.month)):
+        by_month[int(month)] += n
+        by_place[place_id] += n
+    return by_month, by_place
 
 
 # The agents' page ------------------------------------------------------------------------------
@@ -282,10 +352,10 @@ def territory_statistics(territory_id: uuid.UUID | None, now: datetime | None = 
                          ) -> Statistics:
     """The figures of a territory (every territory for None) over the last twelve months."""
     period = last_months(now)
-    counts = monthly_counts(period, territory_id)
-    by_month: Counter = Counter()
-    for (series, _commune, index), n in counts.items():
-        by_month[series, index] += n
+    by_month = Counter(monthly_totals(period, territory_id))
+    visits_by_month, visits_by_place = visit_counts(period, territory_id)
+    for index, n in visits_by_month.items():
+        by_month["visits", index] += n
     delays = match_delays(period, territory_id)
     months = [MonthFigures(month, *(by_month[s, i] for s in SERIES),
                            median_days=_median(delays.get(i, [])),
@@ -293,14 +363,16 @@ def territory_statistics(territory_id: uuid.UUID | None, now: datetime | None = 
               for i, month in enumerate(period.months)]
     every_delay = [d for values in delays.values() for d in values]
     return Statistics(
-        period=period, months=months, places=_places(period, territory_id),
+        period=period, months=months, places=_places(period, territory_id, visits_by_place),
         median_days=_median(every_delay), matched_residents=len(every_delay),
         totals={s: sum(getattr(m, s) for m in months) for s in SERIES},
     )
 
 
-def _places(period: Period, territory_id: uuid.UUID | None) -> list[PlaceFigures]:
+def _places(period: Period, territory_id: uuid.UUID | None,
+            visits: Counter) -> list[PlaceFigures]:
     counts = place_counts(period, territory_id)
+    counts.update({("visits", place_id): n for place_id, n in visits.items()})
     stmt = _scoped(select(Neighbourhood.id, Neighbourhood.name, Commune.name)
                    .join(Commune, Commune.insee_code == Neighbourhood.commune_insee)
                    .order_by(Commune.name, Neighbourhood.name), territory_id)
