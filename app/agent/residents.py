@@ -204,17 +204,23 @@ def person_matches(word: str):
     return or_(*conditions)
 
 
-def _resident_select(tid: uuid.UUID | None, filters: ResidentFilters, *columns):
-    """The residents of the territory matching every filter but the state, with their state."""
+def _resident_select(tid: uuid.UUID | None, filters: ResidentFilters, *columns,
+                     places: bool = True):
+    """The residents of the territory matching every filter but the state, with their state.
+
+    ``places``: join the neighbourhood and the commune, for the columns that print them (the
+    counts need neither: every resident has both).
+    """
     live = (select(Match.resident_id, Match.status)
             .where(Match.status.in_(MatchStatus.live())).subquery("live"))
     state = _state_sql(live.c.status).label("state")
     stmt = (select(*columns, state)
             .select_from(ResidentProfile)
-            .join(User, User.id == ResidentProfile.user_id)
-            .join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
-            .join(Commune, Commune.insee_code == Neighbourhood.commune_insee)
-            .outerjoin(live, live.c.resident_id == ResidentProfile.id)
+            .join(User, User.id == ResidentProfile.user_id))
+    if places:
+        stmt = (stmt.join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
+                .join(Commune, Commune.insee_code == Neighbourhood.commune_insee))
+    stmt = (stmt.outerjoin(live, live.c.resident_id == ResidentProfile.id)
             .where(residents_in(tid), User.anonymised_at.is_(None)))
     for word in filters.words:
         stmt = stmt.where(person_matches(word))
@@ -229,7 +235,7 @@ def _resident_select(tid: uuid.UUID | None, filters: ResidentFilters, *columns):
 
 def state_counts(tid: uuid.UUID | None, filters: ResidentFilters) -> dict[ResidentState, int]:
     """How many residents each state holds, under the other filters (one query)."""
-    stmt, state = _resident_select(tid, filters, func.count().label("n"))
+    stmt, state = _resident_select(tid, filters, func.count().label("n"), places=False)
     counts = {s: 0 for s in ResidentState}
     for n, value in db.session.execute(stmt.group_by(state)).all():
         counts[ResidentState(value)] = n
