@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry, OutboxMessage, Referral, ReferralStatus
-from tests import factories
 
 GOOD = {
     "first_name": "Germaine", "last_name": "Lapeyre", "phone": "05 59 12 34 56",
@@ -78,4 +77,3 @@ def test_a_logged_in_resident_can_also_signal_someone(client, resident):
     client.login(*resident)
     assert client.post_form("/signaler", GOOD).status_code == 302
     assert _referrals() == 1
-    assert factories.PASSWORD  # the resident fixture logs in with the shared test password

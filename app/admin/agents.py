@@ -6,18 +6,16 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.admin import actions, bp
 from app.admin.forms import AgentForm, AgentTerritoryForm, ButtonForm, attach_error
 from app.extensions import db
 from app.models import Role, Territory, User
+from app.security.access import acting_user
 from app.services.errors import DomainError
 
-
-def _me() -> User:
-    return current_user._get_current_object()
+_me = acting_user
 
 
 @bp.route("/agents")

@@ -20,7 +20,7 @@ from app.admin.forms import (
 )
 from app.extensions import db
 from app.models import Commune, Neighbourhood, Role
-from app.security.access import wants_json
+from app.security.access import acting_user, wants_json
 from app.services.errors import DomainError
 from app.services.places import InvalidFile
 
@@ -49,7 +49,7 @@ def import_neighbourhoods():
     upload = form.file.data
     try:
         created, updated = actions.import_neighbourhoods(
-            upload.read(), upload.filename or "", current_user._get_current_object())
+            upload.read(), upload.filename or "", acting_user())
     except InvalidFile as error:
         db.session.rollback()
         form.file.errors = list(error.errors)
@@ -89,7 +89,7 @@ def _save(form: NeighbourhoodForm, neighbourhood: Neighbourhood | None):
         saved = actions.save_neighbourhood(
             neighbourhood, commune_insee=form.commune.data, name=form.name.data,
             latitude=float(form.latitude.data), longitude=float(form.longitude.data),
-            by=current_user._get_current_object())
+            by=acting_user())
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.admin import actions, bp
 from app.admin.forms import SettingsForm
 from app.extensions import db
+from app.security.access import acting_user
 from app.services.settings import matching_weights, retention_months
 
 
@@ -23,7 +23,7 @@ def settings():
     if not form.validate_on_submit():
         return render_template("admin/settings.html", form=form), 422
     changed = actions.save_settings(form.weights(), form.retention.data,
-                                    current_user._get_current_object())
+                                    acting_user())
     db.session.commit()
     flash(_("Paramètres enregistrés.") if changed else _("Rien n'a changé."), "success")
     return redirect(url_for(".settings"))

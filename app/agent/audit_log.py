@@ -26,6 +26,7 @@ from app.admin.forms import ListChoiceField
 from app.agent import bp, scope
 from app.extensions import db
 from app.forms.fields import Stripped
+from app.forms.rendering import page_arg
 from app.models import PARIS, AuditEntry, Role, User
 
 #: Entries on a page.
@@ -288,11 +289,6 @@ def _load_choices(filters: JournalFilters, territory_id: uuid.UUID | None) -> No
     filters.role.choices = [("", _l("Tous les rôles"))] + list(ROLE_LABELS.items())
 
 
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
-
-
 @bp.route("/journal")
 def journal():
     """The audit log of the territory, newest first, 50 entries a page, with filters."""
@@ -300,7 +296,7 @@ def journal():
     filters = JournalFilters(request.args)
     _load_choices(filters, territory_id)
     valid = filters.validate()
-    page = _entries(_conditions(filters, territory_id), _page_number())
+    page = _entries(_conditions(filters, territory_id), page_arg())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "agent/audit/journal.html", filters=filters, page=page, args=args,

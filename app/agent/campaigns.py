@@ -18,10 +18,9 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.agent import bp, scope
-from app.agent.dashboard import me, page_arg
 from app.extensions import db
 from app.forms.fields import Stripped
-from app.forms.rendering import attach_error
+from app.forms.rendering import attach_error, page_arg
 from app.models import (
     CallStatus,
     Campaign,
@@ -32,6 +31,7 @@ from app.models import (
     Territory,
     User,
 )
+from app.security.access import acting_user as me
 from app.services import campaigns as service
 from app.services.errors import DomainError
 

@@ -8,9 +8,8 @@ pass, so do the concerns to handle and the overdue ones), and the few most urgen
 from __future__ import annotations
 
 from datetime import datetime, time
-from urllib.parse import urlencode
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, distinct, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
@@ -32,6 +31,7 @@ from app.models import (
     VisitStatus,
     VolunteerProfile,
     VolunteerStatus,
+    paris_days_since,
     utcnow,
 )
 from app.services import attention, concern_handling
@@ -41,33 +41,9 @@ from app.services.scope import communes_of, residents_in, residents_of, voluntee
 URGENT_CONCERNS = 5
 
 
-# Helpers shared by the console's views -----------------------------------------------------
-
-def me() -> User:
-    """The logged-in agent's user row (services keep it, not the proxy)."""
-    return current_user._get_current_object()
-
-
-def page_arg(name: str = "page") -> int:
-    """A page number from the query string; anything odd reads as the first page."""
-    value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
-
-
-def queue_url(endpoint: str, path: str, path_args: dict | None = None, **values) -> str:
-    """The URL of a queue another part of the console serves: its endpoint when it exists yet,
-    else its planned path (the dashboard must not break while that page is being built)."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **values)
-    return path + (f"?{urlencode(path_args)}" if path_args else "")
-
-
 def days_since(moment: datetime | None, now: datetime | None = None) -> int | None:
-    """Whole days between a moment and now, in Paris dates (0 today)."""
-    if moment is None:
-        return None
-    today = (now or utcnow()).astimezone(PARIS).date()
-    return max(0, (today - moment.astimezone(PARIS).date()).days)
+    """Whole Paris days between a moment and now; None when there is no moment."""
+    return None if moment is None else paris_days_since(moment, now)
 
 
 @bp.app_template_filter("agent_short_name")
@@ -170,10 +146,9 @@ def home():
     now = utcnow()
     links = {
         # The residents' list reads its state filter from ``etat`` (as the planned path does).
-        "waiting": queue_url("agent.residents", "/agent/habitants", {"etat": "waiting"},
-                             etat="waiting"),
-        "referrals": queue_url("agent.referrals", "/agent/signalements"),
-        "volunteers": queue_url("agent.volunteers", "/agent/benevoles"),
+        "waiting": url_for("agent.residents", etat="waiting"),
+        "referrals": url_for("agent.referrals"),
+        "volunteers": url_for("agent.volunteers"),
     }
     return render_template(
         "agent/home.html", territory=current_user.territory, counts=figures(territory_id, now),

@@ -21,9 +21,9 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from app import vocabulary
 from app.agent import bp, scope
-from app.agent.dashboard import me, page_arg
 from app.agent.proposals import territory_of_match
 from app.extensions import db
+from app.forms.rendering import page_arg
 from app.models import (
     Concern,
     ConcernNote,
@@ -37,6 +37,7 @@ from app.models import (
     VolunteerProfile,
     utcnow,
 )
+from app.security.access import acting_user as me
 from app.services import attention, concern_handling, concerns
 from app.services.errors import DomainError
 
@@ -133,7 +134,6 @@ def attention_queue():
                            reasons=REASON_LABELS, now=now)
 
 
-
 def _pair_page(match: Match, raise_form: RaiseForm | None = None, status: int = 200):
     now = utcnow()
     history = list(db.session.scalars(
@@ -194,7 +194,6 @@ def concerns_list():
                                       severity=severity, now=now)
     return render_template("agent/followup/concerns.html", rows=rows, form=form, now=now), \
         200 if valid else 422
-
 
 
 def _load_concern(concern_id: uuid.UUID) -> Concern:

@@ -21,8 +21,8 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.agent import bp, scope
-from app.agent.dashboard import me, page_arg
 from app.extensions import db
+from app.forms.rendering import page_arg
 from app.models import (
     Match,
     MatchStatus,
@@ -33,6 +33,7 @@ from app.models import (
     VolunteerProfile,
 )
 from app.models.availability import mask_from_slots, slots_from_mask
+from app.security.access import acting_user as me
 from app.services import matching, pairs
 from app.services.errors import DomainError
 from app.services.scope import (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, render_template
-from flask_login import current_user
 
 from app.agent import bp, scope
 from app.extensions import db
 from app.models import Territory, utcnow
+from app.security.access import acting_user
 from app.services import statistics
 
 
@@ -33,7 +33,7 @@ def stats_csv():
     territory_id = scope.territory_id()
     figures = statistics.territory_statistics(territory_id, utcnow())
     text = statistics.statistics_csv(figures, territory_id,
-                                     current_user._get_current_object())
+                                     acting_user())
     db.session.commit()
     filename = f"statistiques-{figures.period.months[-1]:%Y-%m}.csv"
     return Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8", headers={

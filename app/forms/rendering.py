@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_wtf import FlaskForm
 
 from app.extensions import db
@@ -29,3 +29,9 @@ def refused(form: FlaskForm, error: DomainError, template: str, **context):
     db.session.rollback()
     attach_error(form, error)
     return render_template(template, form=form, **context), 422
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string; anything odd reads as the first page."""
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1

@@ -1,6 +1,6 @@
 """The data model: one module per aggregate, all re-exported here."""
 
-from app.models.base import PARIS, Base, paris_today, utcnow
+from app.models.base import PARIS, Base, paris_days_since, paris_today, utcnow
 from app.models.campaign import Campaign, CampaignCall
 from app.models.concern import Concern, ConcernNote, Referral
 from app.models.enums import (
@@ -42,5 +42,5 @@ __all__ = [
     "PasswordResetToken", "Referral", "ReferralStatus", "RequestStatus", "ResidentProfile",
     "Role", "Setting", "Severity", "Territory", "User", "UserSession", "VettingKind",
     "VettingStep", "Visit", "VisitKind", "VisitLog", "VisitStatus", "VolunteerProfile",
-    "VolunteerStatus", "utcnow", "PARIS", "paris_today",
+    "VolunteerStatus", "utcnow", "PARIS", "paris_today", "paris_days_since",
 ]

@@ -35,6 +35,12 @@ def paris_today() -> date:
     return utcnow().astimezone(PARIS).date()
 
 
+def paris_days_since(moment: datetime, now: datetime | None = None) -> int:
+    """Whole Paris calendar days from ``moment`` to now (0 the same day, never negative)."""
+    today = (now or utcnow()).astimezone(PARIS).date()
+    return max((today - moment.astimezone(PARIS).date()).days, 0)
+
+
 class UTCDateTime(TypeDecorator):
     """A datetime stored in UTC and always read back timezone-aware.
 

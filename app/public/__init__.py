@@ -4,5 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import views  # noqa: E402,F401
-from app.public import open_data  # noqa: E402,F401
+from app.public import (
+    open_data,  # noqa: E402,F401
+    views,  # noqa: E402,F401
+)

@@ -77,7 +77,6 @@ def set_language(code: str):
     return response
 
 
-
 @bp.route("/signaler", methods=["GET", "POST"])
 @public
 def refer():

@@ -15,7 +15,15 @@ from datetime import datetime
 from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
 
-from app.models import PARIS, MatchStatus, RequestStatus, ResidentProfile, Visit, utcnow
+from app.models import (
+    PARIS,
+    MatchStatus,
+    RequestStatus,
+    ResidentProfile,
+    Visit,
+    paris_days_since,
+    utcnow,
+)
 from app.services import visits as visit_service
 from app.services.requests import live_match
 
@@ -74,10 +82,8 @@ class RequestView:
         return self.state in (State.ACTIVE, State.PAIR_PAUSED)
 
 
-def waiting_days(since: datetime, now: datetime | None = None) -> int:
-    """Whole days between the start of the wait and today, counted on Paris calendar days."""
-    today = (now or utcnow()).astimezone(PARIS).date()
-    return max((today - since.astimezone(PARIS).date()).days, 0)
+#: Whole days between the start of the wait and today, counted on Paris calendar days.
+waiting_days = paris_days_since
 
 
 def request_view(profile: ResidentProfile) -> RequestView:

@@ -11,9 +11,14 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from app.models import Role
+from app.models import Role, User
 
 PUBLIC_ATTR = "_voisinage_public"
+
+
+def acting_user() -> User:
+    """The logged-in person's row itself (services keep it; the proxy is for templates)."""
+    return current_user._get_current_object()
 
 
 def public(view: Callable) -> Callable:

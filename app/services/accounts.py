@@ -31,8 +31,8 @@ from app.security import sessions, throttle
 from app.security.passwords import hash_password, needs_rehash, verify_password
 from app.services import audit
 from app.services.errors import DomainError
-from app.services.scope import territory_of_neighbourhood
 from app.services.outbox import enqueue_email
+from app.services.scope import territory_of_neighbourhood
 
 #: Version of the information notice shown with every form that collects data.
 NOTICE_VERSION = "2026-1"

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import AuditEntry, User, utcnow
+from app.security.access import acting_user
 
 
 def record(
@@ -30,7 +31,7 @@ def record(
     ``detail`` holds codes and states only: never addresses, phone numbers or notes.
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+        actor = acting_user()
     entry = AuditEntry(
         at=utcnow(),
         actor_id=actor.id if actor else None,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app import vocabulary
 from app.extensions import db
@@ -28,6 +27,7 @@ from app.models import (
     utcnow,
 )
 from app.models.availability import slots_from_mask
+from app.security.access import acting_user
 from app.security.objects import (
     match_of_volunteer,
     own_volunteer_profile,
@@ -74,9 +74,7 @@ def time_range(visit: Visit) -> str:
     return f"{start:%H:%M} – {end:%H:%M}"
 
 
-def _me():
-    """The logged-in volunteer's user row (services keep it, not the proxy)."""
-    return current_user._get_current_object()
+_me = acting_user
 
 
 def _today():

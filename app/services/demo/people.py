@@ -27,8 +27,8 @@ from app.models.availability import DAYS, PERIODS, mask_from_slots
 from app.services import accounts
 from app.services.demo import data
 from app.services.demo.context import Context, Person, backdate_pending_audit, weighted_sample
-from app.services.vetting import VALIDITY_MONTHS, add_months
 from app.services.places import parse_communes, save_communes
+from app.services.vetting import VALIDITY_MONTHS, add_months
 from app.services.visits import PARIS
 from app.vocabulary import INTERESTS
 
