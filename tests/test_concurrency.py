@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEntry, Match, MatchStatus, OutboxMessage, Visit, VisitStatus
+from app.models import PARIS, AuditEntry, Match, MatchStatus, OutboxMessage, Visit, VisitStatus
 from app.services import matching, pairs, visits
 from tests import factories
 from tests.live import LiveServer
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _together(n: int, action) -> list:

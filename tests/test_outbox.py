@@ -9,20 +9,18 @@ import socket
 import threading
 import time
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
 from app.commands.outbox import outbox_cli
 from app.extensions import db
-from app.models import Channel, Match, OutboxMessage, OutboxStatus, User, Visit, utcnow
+from app.models import PARIS, Channel, Match, OutboxMessage, OutboxStatus, User, Visit, utcnow
 from app.notifications import worker
 from app.notifications.senders import EmailSender
 from app.services import matching, pairs, visits
 from tests import factories
 
-PARIS = ZoneInfo("Europe/Paris")
 S = OutboxStatus
 
 

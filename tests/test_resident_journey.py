@@ -9,13 +9,13 @@ from __future__ import annotations
 import html
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import (
+    PARIS,
     AuditEntry,
     Concern,
     ConcernSource,
@@ -34,7 +34,6 @@ from app.services import matching, pairs, requests, visits
 from app.services.errors import DomainError, InvalidTransition
 from tests import factories
 
-PARIS = ZoneInfo("Europe/Paris")
 VOLUNTEER_FIRST = "Octave"
 VOLUNTEER_LAST = "Secretnom"
 VOLUNTEER_PHONE = "+33698765432"

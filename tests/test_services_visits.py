@@ -9,12 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Concern, ConcernSource, Match, Mood, Severity, VisitStatus, utcnow
+from app.models import PARIS, Concern, ConcernSource, Match, Mood, Severity, VisitStatus, utcnow
 from app.services import matching, pairs, visits
 from app.services.errors import DomainError, InvalidTransition
 from tests import factories
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from app.models import (
     VisitLog,
     VisitStatus,
     VolunteerStatus,
+    paris_today,
     utcnow,
 )
 from app.services import matching, pairs, visits
@@ -117,7 +118,7 @@ def test_a_resident_may_not_enter_the_volunteer_pages(client, resident):
 def test_an_applicant_sees_each_step_and_what_remains(client, applicant, agent):
     user, password = applicant
     profile = user.volunteer_profile
-    today = date.today()
+    today = paris_today()
     db.session.add_all([
         VettingStep(volunteer_id=profile.id, kind=VettingKind.IDENTITY, done_on=today - timedelta(days=3),
                     recorded_by_id=agent[0].id, created_at=utcnow()),
@@ -161,8 +162,8 @@ def test_each_state_is_explained_in_plain_words(client, applicant, status, reaso
 def test_an_approved_volunteer_is_told_when_a_step_expired(vclient, volunteer, agent):
     profile = volunteer[0].volunteer_profile
     db.session.add(VettingStep(volunteer_id=profile.id, kind=VettingKind.CRIMINAL_RECORD,
-                               done_on=date.today() - timedelta(days=370),
-                               expires_on=date.today() - timedelta(days=5),
+                               done_on=paris_today() - timedelta(days=370),
+                               expires_on=paris_today() - timedelta(days=5),
                                recorded_by_id=agent[0].id, created_at=utcnow()))
     db.session.commit()
     html = text(vclient.get("/benevole/"))
