@@ -31,6 +31,7 @@ from app.agent.forms import (
     ResidentFilterForm,
     ResidentRegistrationForm,
 )
+from app.agent.rows import PersonRow
 from app.extensions import db
 from app.forms.rendering import form_page, refused
 from app.models import (
@@ -148,7 +149,7 @@ class ResidentFilters:
 
 
 @dataclass(frozen=True)
-class ResidentRow:
+class ResidentRow(PersonRow):
     """One line of the list (and of the export)."""
 
     id: uuid.UUID
@@ -163,18 +164,6 @@ class ResidentRow:
     created_at: datetime
     visit_kind: object
     by_agent: bool
-
-    @property
-    def full_name(self) -> str:
-        """First and last name."""
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def neighbourhood_label(self) -> str:
-        """The neighbourhood, with its commune when the names differ."""
-        if self.neighbourhood == self.commune:
-            return self.commune
-        return f"{self.neighbourhood} ({self.commune})"
 
     @property
     def waiting_days(self) -> int | None:

@@ -27,6 +27,7 @@ from app.agent.forms import (
     attach_error,
 )
 from app.agent.residents import PAGE_SIZE, person_matches, search_words
+from app.agent.rows import PersonRow
 from app.extensions import db
 from app.models import (
     Commune,
@@ -129,7 +130,7 @@ def queue_counts(tid: uuid.UUID | None, words: tuple[str, ...] = ()) -> dict[str
 
 
 @dataclass(frozen=True)
-class VolunteerRow:
+class VolunteerRow(PersonRow):
     """One line of the vetting list (and of the export)."""
 
     id: uuid.UUID
@@ -147,18 +148,6 @@ class VolunteerRow:
     live_pairs: int
     steps_valid: int
     next_expiry: date | None
-
-    @property
-    def full_name(self) -> str:
-        """First and last name."""
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def neighbourhood_label(self) -> str:
-        """The neighbourhood, with its commune when the names differ."""
-        if self.neighbourhood == self.commune:
-            return self.commune
-        return f"{self.neighbourhood} ({self.commune})"
 
     @property
     def expired(self) -> bool:
