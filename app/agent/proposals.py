@@ -135,7 +135,7 @@ def run_matching():
                        else [db.session.get(Territory, uuid.UUID(form.territory.data))])
     else:
         territories = [db.session.get(Territory, territory_id)]
-    # A territory deleted meanwhile is skipped: run_matching(None) would run every territory.
+    # A territory deleted meanwhile is skipped.
     runs = [matching.run_matching(t, me()) for t in territories if t is not None]
     db.session.commit()
     flash(_("Mise en relation terminée : %(matched)s nouvelle(s) proposition(s), pour "

@@ -133,11 +133,8 @@ def _match_from_pair(pair: matching.Pair, run: MatchingRun | None) -> Match:
     )
 
 
-def run_matching(territory: Territory | None, run_by: User | None = None) -> MatchingRun:
-    """Solve one territory (all of them, each on its own, when None) and store the proposals."""
-    if territory is None:
-        runs = [run_matching(t, run_by) for t in db.session.scalars(select(Territory))]
-        return runs[-1] if runs else _empty_run(run_by)
+def run_matching(territory: Territory, run_by: User | None = None) -> MatchingRun:
+    """Solve one territory and store its proposals (territories are never mixed)."""
     weights = current_weights()
     data = engine_input(territory.id)
     result = matching.solve(data.residents, data.volunteers, data.excluded, weights)
@@ -153,14 +150,6 @@ def run_matching(territory: Territory | None, run_by: User | None = None) -> Mat
     audit.record("matching.run", "matching_run", run.id, actor=run_by,
                  territory_id=territory.id, matched=result.matched,
                  residents=len(data.residents), volunteers=len(data.volunteers))
-    db.session.flush()
-    return run
-
-
-def _empty_run(run_by: User | None) -> MatchingRun:
-    run = MatchingRun(started_at=utcnow(), run_by_id=run_by.id if run_by else None,
-                      weights=matching_weights())
-    db.session.add(run)
     db.session.flush()
     return run
 
