@@ -27,6 +27,12 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make serve: migrate, then serve with gunicorn (deploy/gunicorn.conf.py) on DATABASE_URL, at
+## 127.0.0.1:8000 unless GUNICORN_BIND says otherwise; VOISINAGE_ENV=production for production
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py 'app:create_app()'
+
 migrate: install
 	$(FLASK) db upgrade
 

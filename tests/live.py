@@ -11,8 +11,10 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -27,29 +29,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class LiveServer:
-    """``with LiveServer(database_url, workers=2) as server:`` serves the app on ``server.url``."""
+#: The production gunicorn settings; tests serve the app the same way (workers and port aside).
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
-    def __init__(self, database_url: str, workers: int = 2, threads: int = 4):
+
+class LiveServer:
+    """``with LiveServer(database_url, workers=2) as server:`` serves the app on ``server.url``.
+
+    ``overrides`` are configuration values given to ``create_app`` (literals only: gunicorn
+    parses the call), e.g. ``{"RATELIMIT_STORAGE_URI": "redis://…"}``. ``log`` is the path of
+    the server's stderr (gunicorn's error log and the app's log lines), read with
+    :meth:`log_text` while the server runs; it is deleted on exit.
+    """
+
+    def __init__(self, database_url: str, workers: int = 2, threads: int = 4,
+                 overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None):
         self.database_url = database_url
         self.workers = workers
         self.threads = threads
+        self.overrides = {"ENV_NAME": "testing", **(overrides or {})}
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.log = Path(tempfile.mkstemp(prefix="voisinage-live-", suffix=".log")[1])
 
     def __enter__(self) -> LiveServer:
-        env = {**os.environ, "VOISINAGE_ENV": "testing", "TEST_DATABASE_URL": self.database_url}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        env = {**os.environ, "VOISINAGE_ENV": "testing", "TEST_DATABASE_URL": self.database_url,
+               "GUNICORN_ACCESSLOG": "", **self.env}
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG),
+                 "--workers", str(self.workers), "--threads", str(self.threads),
+                 "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                 f"app:create_app({self.overrides!r})"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server died: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server died: {self.log_text()[-2000:]}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return self
@@ -63,6 +82,12 @@ class LiveServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.log.unlink(missing_ok=True)
+
+    def log_text(self) -> str:
+        """What the server wrote on stderr so far."""
+        return self.log.read_text(errors="replace")
 
     def session(self, email: str | None = None, password: str | None = None) -> Browserless:
         """A cookie-keeping HTTP session, logged in when credentials are given."""
