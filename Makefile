@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app app:create_app
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install serve migrate clean
+.PHONY: run test install serve migrate clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ serve: install
 
 migrate: install
 	$(FLASK) db upgrade
+
+## make translations: extract every string into messages.pot, update each catalogue, compile the .mo
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Voisinage -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
