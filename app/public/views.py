@@ -62,18 +62,35 @@ def accessibility():
     return render_template("public/accessibility.html")
 
 
+@bp.route("/langue", methods=["POST"])
+@public
+def choose_language():
+    """The header's language switch (a form with CSRF): a cookie, and the account's language.
+
+    The account's language is the one its e-mails and SMS are written in.
+    """
+    code = request.form.get("lang", "")
+    response = _language_response(code, safe_next() if "next" in request.form else safe_referrer())
+    if code in current_app.config["LANGUAGES"] and current_user.is_authenticated \
+            and current_user.locale != code:
+        current_user.locale = code
+        db.session.commit()
+    return response
+
+
 @bp.route("/langue/<code>")
 @public
 def set_language(code: str):
-    """Switch the interface language (a cookie, so it works before logging in)."""
-    target = safe_next() if "next" in request.args else safe_referrer()
+    """A link that switches the language (the cookie only: a GET changes no account)."""
+    return _language_response(code, safe_next() if "next" in request.args else safe_referrer())
+
+
+def _language_response(code: str, target: str):
+    """Back to ``target``, with the language cookie when ``code`` is a language of the service."""
     response = make_response(redirect(target))
-    if code in ("fr", "en"):
+    if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
-        if current_user.is_authenticated and current_user.locale != code:
-            current_user.locale = code
-            db.session.commit()
     return response
 
 
