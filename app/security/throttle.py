@@ -27,10 +27,11 @@ def account_locked(email: str) -> bool:
 def record_failure(email: str) -> None:
     """Count a failed login; lock the account when the limit is reached within the window."""
     config = current_app.config
-    window = config["LOGIN_ACCOUNT_WINDOW"].total_seconds()
+    # Whole seconds: the Redis storage's script refuses a fractional expiry (a 500 on login).
+    window = int(config["LOGIN_ACCOUNT_WINDOW"].total_seconds())
     failures = limiter.storage.incr(_key("fail", email), window)
     if failures >= config["LOGIN_LIMIT_PER_ACCOUNT"]:
-        limiter.storage.incr(_key("lock", email), config["LOGIN_ACCOUNT_LOCK"].total_seconds())
+        limiter.storage.incr(_key("lock", email), int(config["LOGIN_ACCOUNT_LOCK"].total_seconds()))
 
 
 def clear_failures(email: str) -> None:
