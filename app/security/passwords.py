@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -58,9 +59,9 @@ def needs_rehash(stored_hash: str) -> bool:
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
-    """Passwords too common to accept, lower-cased (app/data/common-passwords.txt)."""
+    """Passwords too common to accept, folded (app/data/common-passwords.txt)."""
     text = resources.files("app.data").joinpath("common-passwords.txt").read_text("utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+    return frozenset(_folded(line) for line in text.splitlines() if line.strip())
 
 
 def password_problem(password: str) -> str | None:
@@ -69,6 +70,21 @@ def password_problem(password: str) -> str | None:
         return "too_short"
     if len(password) > MAX_LENGTH:
         return "too_long"
-    if password.lower() in common_passwords() or len(set(password)) < 4:
+    folded = _folded(password)
+    if folded in common_passwords() or len(set(folded)) < 4 or _repeats_a_short_unit(folded):
         return "too_common"
     return None
+
+
+def _folded(password: str) -> str:
+    """What the common-password check compares: NFKC, lower case, without spaces.
+
+    "MotDePasse123 ", "motdepasse 123" and "ｍｏｔｄｅｐａｓｓｅ123" are the same weak password.
+    """
+    return "".join(unicodedata.normalize("NFKC", password).lower().split())
+
+
+def _repeats_a_short_unit(folded: str) -> bool:
+    """A unit of at most 4 characters said again and again, such as abcdabcdabcd."""
+    return any(len(folded) % n == 0 and folded == folded[:n] * (len(folded) // n)
+               for n in range(1, 5))
