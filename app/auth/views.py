@@ -19,6 +19,7 @@ from app.models import Role
 from app.security import sessions, throttle
 from app.security.access import public
 from app.security.redirects import safe_next
+from app.security.timing import equal_time
 from app.services import accounts
 
 HOME_BY_ROLE = {
@@ -85,8 +86,9 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether the address is known or not."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
-        db.session.commit()
+        with equal_time():  # a known address writes a token and an e-mail, an unknown nothing
+            accounts.request_password_reset(form.email.data)
+            db.session.commit()
         return render_template("auth/forgot_password_sent.html")
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
 
