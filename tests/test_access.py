@@ -51,6 +51,7 @@ EXPECTED: dict[str, tuple] = {
     "GET /mentions-legales":                   (200, 200, 200, 200, 200, 200, 200),
     "GET /healthz":                            (200, 200, 200, 200, 200, 200, 200),
     "GET /langue/<code>":                      (302, 302, 302, 302, 302, 302, 302),
+    "POST /langue":                            (302, 302, 302, 302, 302, 302, 302),
     "GET /signaler":                           (200, 200, 200, 200, 200, 200, 200),
     "GET /signaler/merci":                     (200, 200, 200, 200, 200, 200, 200),
     # Accounts: the login page sends a logged-in person home; the rest is open.
