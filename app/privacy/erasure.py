@@ -1,0 +1,177 @@
+"""Erasure: a person's live pairs end, their sessions end, their personal columns are anonymised.
+
+What stays: the rows themselves with their states, dates, neighbourhood, slots and moods (the
+collectivité's statistics count them) and the audit trail, which holds ids and codes only, never
+a name. The user row is kept, anonymised and unable to log in, so those ids still point somewhere.
+
+Every operation is conditional, so two erasures of the same person at once (the person and the
+retention job, or two retention jobs) do the work once: the first to set ``anonymised_at`` wins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+
+from app.extensions import db
+from app.models import (
+    CampaignCall,
+    Concern,
+    ConcernNote,
+    ConsentRecord,
+    Match,
+    MatchStatus,
+    OutboxMessage,
+    OutboxStatus,
+    PasswordResetToken,
+    Referral,
+    RequestStatus,
+    ResidentProfile,
+    User,
+    UserSession,
+    VettingStep,
+    Visit,
+    VisitLog,
+    VolunteerProfile,
+    VolunteerStatus,
+    utcnow,
+)
+from app.services import audit, outbox, pairs
+from app.services.scope import territory_of_neighbourhood
+
+#: What an anonymised person is called wherever a name must be printed.
+ANONYMOUS = "Anonyme"
+#: Reason code written on the pairs an erasure ends (the volunteer may read it: a code, no words).
+PAIR_REASON = "person_erased"
+
+
+def erase(user: User, actor: User | None, *, by: str) -> bool:
+    """Erase ``user``; ``by`` says who asked ("self", "agent", "retention"). False if done already.
+
+    ``actor`` is who acted (the person, an agent), None for the retention job: that job only
+    erases people whose request or engagement closed long ago, who have no live pair.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, User.anonymised_at.is_(None))
+        .values(anonymised_at=now, is_enabled=False, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(user)
+        return False
+    territory = _territory(user)
+    end_sessions(user.id, now)
+    scrub(user.id, now)  # first: the pairs ended below then keep their reason code
+    ended = _end_engagement(user, actor, now) if actor is not None else 0
+    db.session.refresh(user)
+    audit.record("person.erase", "user", user.id, actor=actor, territory_id=territory,
+                 role=user.role, by=by, pairs_closed=ended)
+    db.session.flush()
+    return True
+
+
+def end_sessions(user_id: uuid.UUID, now: datetime) -> None:
+    """Every session ends and every reset link dies: the account is closed at once."""
+    db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
+                                                 UserSession.ended_at.is_(None))
+                       .values(ended_at=now))
+    db.session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user_id,
+                                                        PasswordResetToken.used_at.is_(None))
+                       .values(used_at=now))
+
+
+def _territory(user: User) -> uuid.UUID | None:
+    profile = user.resident_profile or user.volunteer_profile
+    if profile is not None:
+        return territory_of_neighbourhood(profile.neighbourhood_id)
+    return user.territory_id
+
+
+def _end_engagement(user: User, actor: User, now: datetime) -> int:
+    """Close the request (or the volunteer's engagement) and its live pairs; tell the other side."""
+    resident, volunteer = user.resident_profile, user.volunteer_profile
+    if resident is None and volunteer is None:
+        return 0
+    live = list(db.session.scalars(select(Match).where(
+        Match.status.in_(MatchStatus.live()),
+        Match.resident_id == resident.id if resident else Match.volunteer_id == volunteer.id)))
+    told = [_other_side(match, user) for match in live if _knows(match, user)]
+    if resident is not None:
+        closed = pairs.withdraw_live(resident, actor=actor, reason=PAIR_REASON)
+        db.session.execute(update(ResidentProfile).where(
+            ResidentProfile.id == resident.id, ResidentProfile.status != RequestStatus.CLOSED)
+            .values(status=RequestStatus.CLOSED, status_changed_at=now))
+    else:
+        closed = pairs.withdraw_live(volunteer=volunteer, actor=actor, reason=PAIR_REASON)
+        db.session.execute(update(VolunteerProfile).where(
+            VolunteerProfile.id == volunteer.id, VolunteerProfile.status != VolunteerStatus.LEFT)
+            .values(status=VolunteerStatus.LEFT, status_changed_at=now))
+    for other in told:
+        outbox.notify(other, "pair_ended", _("Une mise en relation a pris fin"), "pair_ended")
+    return closed
+
+
+def _knows(match: Match, leaving: User) -> bool:
+    """Whether the other side was told of the pair: the volunteer from approval, the resident
+    from the volunteer's acceptance."""
+    if leaving.resident_profile is not None:
+        return match.status is not MatchStatus.PROPOSED
+    return match.status in (MatchStatus.ACTIVE, MatchStatus.PAUSED)
+
+
+def _other_side(match: Match, leaving: User) -> User:
+    return match.volunteer.user if leaving.resident_profile is not None else match.resident.user
+
+
+def scrub(user_id: uuid.UUID, now: datetime) -> None:
+    """Blank every personal column of the person and of the rows that are theirs."""
+    run = db.session.execute
+    run(update(User).where(User.id == user_id).values(
+        email=None, password_hash=None, first_name=ANONYMOUS, last_name="", phone=None,
+        is_enabled=False))
+    residents = select(ResidentProfile.id).where(ResidentProfile.user_id == user_id)
+    volunteers = select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)
+    run(update(ResidentProfile).where(ResidentProfile.user_id == user_id)
+        .values(address="", status_reason=None))
+    run(update(VolunteerProfile).where(VolunteerProfile.user_id == user_id)
+        .values(status_reason=None, calendar_token=None))
+    run(update(VettingStep).where(VettingStep.volunteer_id.in_(volunteers)).values(detail=None))
+    run(update(ConsentRecord).where(ConsentRecord.user_id == user_id)
+        .values(given_by="", withdrawn_at=func.coalesce(ConsentRecord.withdrawn_at, now)))
+    matches = select(Match.id).where(or_(Match.resident_id.in_(residents),
+                                         Match.volunteer_id.in_(volunteers)))
+    run(update(Match).where(Match.id.in_(matches)).values(status_reason=None))
+    visits = select(Visit.id).where(Visit.match_id.in_(matches))
+    run(update(Visit).where(Visit.id.in_(visits)).values(cancel_reason=None))
+    run(update(VisitLog).where(VisitLog.visit_id.in_(visits)).values(note=None))
+    concerns = select(Concern.id).where(or_(Concern.resident_id.in_(residents),
+                                            Concern.volunteer_id.in_(volunteers)))
+    scrub_concerns(concerns)
+    run(update(CampaignCall).where(CampaignCall.resident_id.in_(residents)).values(note=None))
+    scrub_referrals(Referral.resident_user_id == user_id)
+    run(update(OutboxMessage).where(OutboxMessage.user_id == user_id).values(recipient="", body=""))
+    run(update(OutboxMessage).where(OutboxMessage.user_id == user_id,
+                                    OutboxMessage.status.in_([OutboxStatus.PENDING,
+                                                              OutboxStatus.SENDING]))
+        .values(status=OutboxStatus.FAILED, last_error="recipient erased"))
+
+
+def scrub_concerns(concern_ids) -> None:
+    """Blank the words of some concerns and of their notes (the states and dates stay)."""
+    db.session.execute(update(Concern).where(Concern.id.in_(concern_ids)).values(description=""))
+    db.session.execute(update(ConcernNote).where(ConcernNote.concern_id.in_(concern_ids))
+                       .values(body=""))
+
+
+def scrub_referrals(condition) -> int:
+    """Blank who was signalled and who signalled them; the commune, relation and outcome stay."""
+    return db.session.execute(
+        update(Referral).where(condition, Referral.first_name != ANONYMOUS).values(
+            first_name=ANONYMOUS, last_name="", phone=None, email=None, address="", reason="",
+            referrer_name="", referrer_phone=None, referrer_email=None, outcome_note=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount

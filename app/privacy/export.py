@@ -1,0 +1,166 @@
+"""Everything held about a person, as JSON: a walk of the schema's foreign keys from their row.
+
+The walk is planned from the SQLAlchemy metadata, not from a list of models, so a table added
+later is exported without anyone remembering to add it (``tests/privacy/test_export.py`` fails
+when a table with a foreign-key path to ``users`` is neither walked nor excluded with a reason).
+
+Two kinds of foreign keys:
+
+- *ownership* (``ON DELETE CASCADE`` or ``RESTRICT``): the child row belongs to the parent
+  (a resident's pair, the pair's visits, a visit's log). The walk goes on from the child.
+- *mention* (``ON DELETE SET NULL``): the row outlives the person and belongs to someone else
+  (the agent who decided a pair, the run that proposed it). The row that mentions the person is
+  exported, but the walk stops there: an agent's export must not pull in, through the pairs they
+  approved, the visits and notes of every resident of their territory.
+
+Secrets are never exported (:data:`SECRET_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, MetaData, Table, select
+
+from app.extensions import db
+from app.models import Base, User, utcnow
+
+ROOT = "users"
+#: Columns never exported, with the reason: secrets give the person nothing and help an attacker.
+SECRET_COLUMNS: dict[tuple[str, str], str] = {
+    ("users", "password_hash"): "argon2id hash of the password",
+    ("user_sessions", "id"): "SHA-256 of the session token",
+    ("password_reset_tokens", "token_hash"): "SHA-256 of the reset token",
+    ("volunteer_profiles", "calendar_token"): "secret of the private calendar feed",
+}
+#: Tables with a foreign-key path to ``users`` that are not exported, with the reason.
+#: Empty: every such table is walked, its secret columns left out.
+EXCLUDED_TABLES: dict[str, str] = {}
+#: Ids given to one ``IN (...)`` at most (SQLite's limit on bound parameters is far above).
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A foreign key from ``child.column`` to a walked ``parent`` table."""
+
+    child: str
+    column: str
+    parent: str
+    #: The parent's column the key points at (its primary key, as a rule).
+    target: str
+    owned: bool
+
+
+def is_owned(fk: ForeignKey) -> bool:
+    """An ownership link: the child row lives and dies with its parent (see the module's doc)."""
+    return (fk.ondelete or "").upper() != "SET NULL"
+
+
+def plan(metadata: MetaData | None = None) -> list[Edge]:
+    """Every edge the walk follows, from ``users`` outwards, in a breadth-first order."""
+    metadata = metadata or Base.metadata
+    descended, edges, queue = {ROOT}, [], [ROOT]
+    while queue:
+        parent = queue.pop(0)
+        for table in metadata.sorted_tables:
+            if table.name in EXCLUDED_TABLES:
+                continue
+            for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
+                if fk.column.table.name != parent:
+                    continue
+                edge = Edge(table.name, fk.parent.name, parent, fk.column.name, is_owned(fk))
+                edges.append(edge)
+                if edge.owned and table.name not in descended:
+                    descended.add(table.name)
+                    queue.append(table.name)
+    return edges
+
+
+def planned_tables(metadata: MetaData | None = None) -> set[str]:
+    """The tables the walk reads, ``users`` included."""
+    return {ROOT} | {edge.child for edge in plan(metadata)}
+
+
+def collect(user: User, metadata: MetaData | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every row linked to ``user``, by table, secrets left out."""
+    metadata = metadata or Base.metadata
+    tables = metadata.tables
+    users = tables[ROOT]
+    me = [dict(row) for row in
+          db.session.execute(select(users).where(users.c.id == user.id)).mappings()]
+    rows: dict[str, dict[Any, dict[str, Any]]] = {ROOT: {(row["id"],): row for row in me}}
+    #: Rows the walk goes on from: the person's own, and those they own (see the module's doc).
+    owned: dict[str, list[dict[str, Any]]] = {ROOT: me}
+    asked: dict[Edge, set] = {}
+    edges = plan(metadata)
+    grew = True
+    while grew:  # a table may gain owned rows from a parent walked after it: go round again
+        grew = False
+        for edge in edges:
+            values = {row[edge.target] for row in owned.get(edge.parent, [])} - {None}
+            values -= asked.setdefault(edge, set())
+            asked[edge] |= values
+            grew |= _follow(tables[edge.child], edge, values, rows, owned)
+    return {name: [_plain_row(name, row) for row in found.values()]
+            for name, found in sorted(rows.items())}
+
+
+def _follow(child: Table, edge: Edge, values: set, rows: dict, owned: dict) -> bool:
+    """Read the rows of ``child`` whose key is among ``values``; True when new owned rows came."""
+    found = rows.setdefault(edge.child, {})
+    grew = False
+    for chunk in _chunks(sorted(values, key=str)):
+        for row in db.session.execute(select(child).where(child.c[edge.column].in_(chunk))):
+            mapping = dict(row._mapping)
+            key = tuple(mapping[c.name] for c in child.primary_key.columns)
+            if key in found:
+                continue
+            found[key] = mapping
+            if edge.owned:
+                owned.setdefault(edge.child, []).append(mapping)
+                grew = True
+    return grew
+
+
+def export(user: User) -> dict[str, Any]:
+    """The JSON document a person downloads from "Mes données"."""
+    return {
+        "format": "voisinage-export-1",
+        "generated_at": utcnow().isoformat(),
+        "person": str(user.id),
+        "secrets_left_out": sorted(f"{t}.{c}" for t, c in SECRET_COLUMNS),
+        "tables": collect(user),
+    }
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def _plain_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {name: _plain(value) for name, value in row.items()
+            if (table, name) not in SECRET_COLUMNS}
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON can hold."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
