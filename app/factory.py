@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.agent import bp as agent_bp
     from app.auth import bp as auth_bp
+    from app.privacy import bp as privacy_bp
     from app.public import bp as public_bp
     from app.resident import bp as resident_bp
     from app.volunteer import bp as volunteer_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(volunteer_bp, url_prefix="/benevole")
     app.register_blueprint(agent_bp, url_prefix="/agent")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(privacy_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
