@@ -107,6 +107,11 @@ EXPECTED: dict[str, tuple] = {
                                                (LOGIN, 403, 404, 422, 403, 403, 403),
     # The calendar feed is read by calendar apps: its secret token is the credential.
     "GET /benevole/agenda/<token>.ics":        (200, 200, 200, 200, 200, 200, 200),
+    # "Mes données": every logged-in person downloads their data; residents and volunteers erase
+    # theirs (staff accounts are closed by an administrator).
+    "GET /mes-donnees":                        (LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /mes-donnees/export.json":            (LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /mes-donnees/effacer":                (LOGIN, 200, 200, 200, 403, 403, 403),
     # Staff.
     "GET /agent/":                             (LOGIN, 403, 403, 403, 200, 200, 200),
     "GET /admin/":                             (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -131,6 +136,8 @@ EXPECTED: dict[str, tuple] = {
     "GET /agent/habitants":                    (LOGIN, 403, 403, 403, 200, 200, 200),
     "GET /agent/habitants/<uuid:resident_id>": (LOGIN, 403, 403, 403, 200, 404, 200),
     "GET /agent/habitants/<uuid:resident_id>/clore":
+                                               (LOGIN, 403, 403, 403, 200, 404, 200),
+    "GET /agent/habitants/<uuid:resident_id>/effacer":
                                                (LOGIN, 403, 403, 403, 200, 404, 200),
     "GET /agent/habitants/<uuid:resident_id>/modifier":
                                                (LOGIN, 403, 403, 403, 200, 404, 200),
