@@ -24,8 +24,9 @@ AGENT_MENU = [
 NAVIGATION = {
     None: [("public.home", _l("Accueil")), ("public.refer", _l("Signaler une personne isolée")),
            ("public.how_matching_works", _l("Comment ça marche"))],
-    Role.RESIDENT: [("resident.home", _l("Ma demande"))],
-    Role.VOLUNTEER: [("volunteer.home", _l("Mon espace bénévole"))],
+    Role.RESIDENT: [("resident.home", _l("Ma demande")), ("privacy.my_data", _l("Mes données"))],
+    Role.VOLUNTEER: [("volunteer.home", _l("Mon espace bénévole")),
+                     ("privacy.my_data", _l("Mes données"))],
     Role.AGENT: AGENT_MENU,
     Role.ADMIN: [("admin.home", _l("Administration")), *AGENT_MENU],
 }
