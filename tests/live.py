@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,12 @@ class LiveServer:
         self.log = Path(tempfile.mkstemp(prefix="voisinage-live-", suffix=".log")[1])
 
     def __enter__(self) -> LiveServer:
+        self.start()
+        self.wait_ready()
+        return self
+
+    def start(self) -> None:
+        """Launch gunicorn without waiting (see :func:`serving` to start several at once)."""
         env = {**os.environ, "VOISINAGE_ENV": "testing", "TEST_DATABASE_URL": self.database_url,
                "GUNICORN_ACCESSLOG": "", **self.env}
         with self.log.open("wb") as log:
@@ -65,16 +73,19 @@ class LiveServer:
                  f"app:create_app({self.overrides!r})"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
             )
-        deadline = time.monotonic() + 30
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        """Wait until the server answers (a shared 2-core machine may take a while)."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server died: {self.log_text()[-2000:]}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
-                    return self
+                    return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start within 30 s")
+        raise RuntimeError(f"server did not start within {seconds:.0f} s")
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
@@ -95,6 +106,22 @@ class LiveServer:
         if email:
             client.login(email, password)
         return client
+
+
+@contextmanager
+def serving(*servers: LiveServer) -> Iterator[tuple[LiveServer, ...]]:
+    """Start several servers at once (their start-ups overlap), stop them all at the end."""
+    started: list[LiveServer] = []
+    try:
+        for server in servers:
+            server.start()
+            started.append(server)
+        for server in servers:
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in started:
+            server.__exit__(None, None, None)
 
 
 class Browserless(requests.Session):
