@@ -51,7 +51,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(
         env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'voisinage.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error's text (logged with its traceback) must not carry the
+    # statement's values, which are addresses, phone numbers, notes and password hashes.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # The collectivité that runs the service: configuration, never code.
     ORGANISATION_NAME = env("ORGANISATION_NAME", "Communauté d'agglomération Pau Béarn Pyrénées")
