@@ -39,7 +39,7 @@ migrate: install
 ## make translations: extract every string into messages.pot, update each catalogue, compile the .mo
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--project Voisinage -o app/translations/messages.pot .
+		--ignore-dirs '.* __pycache__' --project Voisinage -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d app/translations --statistics
