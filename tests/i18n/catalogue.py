@@ -43,9 +43,15 @@ def source_msgids() -> set[str]:
         local = [(pattern.removeprefix(f"{top}/"), method) for pattern, method in method_map
                  if pattern.startswith(f"{top}/")]
         for _name, _line, message, _comments, _context in extract_from_dir(
-                ROOT / top, local, options_map, keywords=KEYWORDS):
+                ROOT / top, local, options_map, keywords=KEYWORDS,
+                directory_filter=_scanned):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found
+
+
+def _scanned(path: str) -> bool:
+    """Babel skips folders starting with "_" by default: ours (_macros, _partials) hold text."""
+    return Path(path).name != "__pycache__"
 
 
 def placeholders(text: str) -> list[str]:

@@ -143,3 +143,11 @@ def untranslated(path: Path) -> list[Finding]:
 def all_templates() -> list[Path]:
     """Every template of the service: HTML pages, e-mails and SMS."""
     return sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
+
+
+def readable_texts(html: str) -> list[str]:
+    """The text nodes and read attributes of a rendered page, whitespace collapsed."""
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return [text for _line, text in collector.found]
