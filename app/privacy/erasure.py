@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
@@ -111,7 +111,7 @@ def _end_engagement(user: User, actor: User, now: datetime) -> int:
             VolunteerProfile.id == volunteer.id, VolunteerProfile.status != VolunteerStatus.LEFT)
             .values(status=VolunteerStatus.LEFT, status_changed_at=now))
     for other in told:
-        outbox.notify(other, "pair_ended", _("Une mise en relation a pris fin"), "pair_ended")
+        outbox.notify(other, "pair_ended", _l("Une mise en relation a pris fin"), "pair_ended")
     return closed
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -213,8 +214,8 @@ def sign_up(register: Callable[..., User], identity: Identity, prefs: Preference
         warn_existing_account(identity.email)
         return None
     enqueue_email(
-        user, "signup_welcome", _("Votre inscription sur %(service)s",
-                                  service=current_app.config["SERVICE_NAME"]),
+        user, "signup_welcome", _l("Votre inscription sur %(service)s",
+                                   service=current_app.config["SERVICE_NAME"]),
         "signup_welcome", login=url_for("auth.login", _external=True),
     )
     return user
@@ -231,8 +232,8 @@ def warn_existing_account(email: str) -> None:
     try:
         with db.session.begin_nested():
             enqueue_email(
-                user, "signup_existing", _("Vous avez déjà un compte sur %(service)s",
-                                           service=current_app.config["SERVICE_NAME"]),
+                user, "signup_existing", _l("Vous avez déjà un compte sur %(service)s",
+                                            service=current_app.config["SERVICE_NAME"]),
                 "signup_existing", dedup_key=key,
                 login=url_for("auth.login", _external=True),
                 forgot=url_for("auth.forgot_password", _external=True),
@@ -275,7 +276,7 @@ def request_password_reset(email: str) -> None:
     enqueue_email(
         user,
         "password_reset",
-        _("Réinitialiser votre mot de passe"),
+        _l("Réinitialiser votre mot de passe"),
         "password_reset",
         link=url_for("auth.reset_password", token=token, _external=True),
         minutes=int(current_app.config["PASSWORD_RESET_VALIDITY"].total_seconds() // 60),

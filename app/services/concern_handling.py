@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import aliased
 
@@ -121,7 +122,7 @@ def assign(concern: Concern, to: User | None, by: User) -> Concern:
         raise DomainError(_("Cette alerte est déjà suivie par cet agent."), field="owner")
     _change(concern, PENDING, by, "concern.assign", owner_id=to.id)
     if to.id != by.id:
-        outbox.notify(to, "concern_assigned", _("Une alerte vous est confiée"),
+        outbox.notify(to, "concern_assigned", _l("Une alerte vous est confiée"),
                       "concern_received", concern=concern)
     return concern
 
@@ -195,7 +196,7 @@ def escalate_overdue(now: datetime | None = None) -> list[Concern]:
         db.session.refresh(concern)
         territory_id = territory_of_concern(concern)
         for person in _escalation_recipients(concern, territory_id):
-            outbox.notify(person, "concern_overdue", _("Une alerte attend depuis trop longtemps"),
+            outbox.notify(person, "concern_overdue", _l("Une alerte attend depuis trop longtemps"),
                           "concern_overdue", concern=concern)
         audit.record("concern.escalate", "concern", concern.id, territory_id=territory_id,
                      anonymous_role="system", severity=concern.severity)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -55,7 +55,7 @@ def raise_concern(
     audit.record("concern.raise", "concern", concern.id, actor=by, territory_id=territory_id,
                  severity=severity, source=source)
     for agent in territory_agents(territory_id):
-        outbox.notify(agent, "concern_received", _("Nouvelle alerte à traiter"), "concern_received",
+        outbox.notify(agent, "concern_received", _l("Nouvelle alerte à traiter"), "concern_received",
                       concern=concern)
     return concern
 

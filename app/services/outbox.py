@@ -1,13 +1,16 @@
 """Notifications are written to the outbox in the change's own transaction, sent later by a worker.
 
-Texts are short and in French; they never carry an address, a health word or a note: the person
-logs in to read the details.
+Texts are short and in the recipient's language (``User.locale``, set by the language switch):
+callers give the subject with ``lazy_gettext`` so that it is translated here, for the recipient,
+not in the language of whoever acted. They never carry an address, a health word or a note: the
+person logs in to read the details.
 """
 
 from __future__ import annotations
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 
 from app.extensions import db
 from app.models import Channel, OutboxMessage, User, utcnow
@@ -27,7 +30,7 @@ def _message(channel: Channel, user: User | None, kind: str, recipient: str, sub
 def enqueue_email(
     user: User | None,
     kind: str,
-    subject: str,
+    subject: str | LazyString,
     template: str,
     *,
     recipient: str | None = None,
@@ -40,11 +43,12 @@ def enqueue_email(
         return None
     with force_locale(user.locale if user else "fr"):
         body = render_template(f"emails/{template}.txt", user=user, **context)
+        subject = str(subject)
     return _message(Channel.EMAIL, user, kind, address, subject, body, dedup_key)
 
 
-def notify(user: User, kind: str, subject: str, template: str, *, dedup_key: str | None = None,
-           **context) -> list[OutboxMessage]:
+def notify(user: User, kind: str, subject: str | LazyString, template: str, *,
+           dedup_key: str | None = None, **context) -> list[OutboxMessage]:
     """Tell a person by e-mail when they have one, else by SMS when they have a phone.
 
     A resident registered at the desk often has only a phone: the SMS sender (pluggable, see
@@ -58,5 +62,6 @@ def notify(user: User, kind: str, subject: str, template: str, *, dedup_key: str
     if user.phone:
         with force_locale(user.locale):
             body = render_template(f"sms/{template}.txt", user=user, **context)
+            subject = str(subject)
         return [_message(Channel.SMS, user, kind, user.phone, subject, body.strip(), dedup_key)]
     return []

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app import matching
@@ -87,7 +88,7 @@ def approve(match: Match, agent: User) -> Match:
         raise DomainError(_("Ce bénévole n'est plus validé : choisissez un autre candidat."))
     _transition(match, [S.PROPOSED], S.APPROVED, agent, "match.approve",
                 decided_by_id=agent.id, decided_at=utcnow())
-    outbox.notify(volunteer.user, "match_proposed", _("Une personne vous est proposée"),
+    outbox.notify(volunteer.user, "match_proposed", _l("Une personne vous est proposée"),
                   "match_proposed")
     return match
 
@@ -125,7 +126,7 @@ def choose_candidate(resident: ResidentProfile, volunteer_id: uuid.UUID, agent: 
     db.session.flush()
     audit.record("match.choose", "match", match.id, actor=agent,
                  territory_id=territory_of_resident(resident), to=S.APPROVED.value)
-    outbox.notify(volunteer.user, "match_proposed", _("Une personne vous est proposée"),
+    outbox.notify(volunteer.user, "match_proposed", _l("Une personne vous est proposée"),
                   "match_proposed")
     return match
 
@@ -144,7 +145,7 @@ def _new_match(pair: matching.Pair, status: MatchStatus) -> Match:
 def accept(match: Match, volunteer: User) -> Match:
     """The volunteer accepts: the pair is active and each learns how to reach the other."""
     _transition(match, [S.APPROVED], S.ACTIVE, volunteer, "match.accept", accepted_at=utcnow())
-    outbox.notify(match.resident.user, "match_approved", _("Un·e bénévole va vous rendre visite"),
+    outbox.notify(match.resident.user, "match_approved", _l("Un·e bénévole va vous rendre visite"),
                   "match_approved", volunteer=volunteer)
     return match
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Commune, Referral
@@ -39,6 +39,6 @@ def submit_referral(data: ReferralInput) -> Referral:
     audit.record("referral.submit", "referral", referral.id, anonymous_role="public",
                  territory_id=commune.territory_id if commune else None)
     for agent in territory_agents(commune.territory_id if commune else None):
-        outbox.notify(agent, "referral_received", _("Nouveau signalement à traiter"),
+        outbox.notify(agent, "referral_received", _l("Nouveau signalement à traiter"),
                       "referral_received")
     return referral

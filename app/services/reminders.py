@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -65,7 +65,7 @@ def queue_visit_reminders(today: date | None = None) -> int:
         try:
             with db.session.begin_nested():
                 messages = outbox.notify(
-                    visit.match.resident.user, "visit_reminder", _("Rappel : une visite demain"),
+                    visit.match.resident.user, "visit_reminder", _l("Rappel : une visite demain"),
                     "visit_reminder", dedup_key=key, visit=visit,
                 )
                 db.session.flush()

@@ -11,6 +11,7 @@ import calendar
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -160,5 +161,5 @@ def leave(volunteer: VolunteerProfile, actor: User, reason: str | None = None) -
 
 
 def _tell(volunteer: VolunteerProfile, *, approved: bool) -> None:
-    outbox.notify(volunteer.user, "vetting_decision", _("Votre candidature de bénévole"),
+    outbox.notify(volunteer.user, "vetting_decision", _l("Votre candidature de bénévole"),
                   "vetting_decision", approved=approved)

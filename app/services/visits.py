@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -73,7 +74,7 @@ def schedule(match: Match, volunteer: User, local_start: datetime, *, duration_m
     db.session.flush()
     audit.record("visit.schedule", "match", match.id, actor=volunteer,
                  territory_id=territory_of_resident(match.resident), visits=len(visits))
-    outbox.notify(match.resident.user, "visit_scheduled", _("Une visite est prévue"),
+    outbox.notify(match.resident.user, "visit_scheduled", _l("Une visite est prévue"),
                   "visit_scheduled", visit=visits[0], count=len(visits))
     return visits
 
@@ -126,7 +127,7 @@ def cancel(visit: Visit, actor: User, reason: str) -> Visit:
                  cancel_reason=reason[:250])
     match = visit.match
     other = match.volunteer.user if actor.id == match.resident.user_id else match.resident.user
-    outbox.notify(other, "visit_cancelled", _("Une visite est annulée"), "visit_cancelled",
+    outbox.notify(other, "visit_cancelled", _l("Une visite est annulée"), "visit_cancelled",
                   visit=visit)
     return visit
 
