@@ -31,6 +31,14 @@ def tables_with_a_path_to_users(metadata: MetaData) -> set[str]:
     return linked
 
 
+def copy_of_the_models() -> MetaData:
+    """The models' tables in a metadata of their own, for a test to add a table to."""
+    metadata = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(metadata)
+    return metadata
+
+
 def test_the_walk_covers_every_table_with_a_path_to_users():
     linked = tables_with_a_path_to_users(Base.metadata)
     assert {"visit_logs", "concern_notes", "campaign_calls", "vetting_steps"} <= linked
@@ -41,9 +49,7 @@ def test_the_walk_covers_every_table_with_a_path_to_users():
 
 
 def test_a_table_added_later_is_walked_without_anyone_listing_it():
-    metadata = MetaData()
-    for table in Base.metadata.tables.values():
-        table.to_metadata(metadata)
+    metadata = copy_of_the_models()
     Table("pets", metadata, Column("id", Integer, primary_key=True),
           Column("visit_id", Uuid, ForeignKey("visits.id", ondelete="CASCADE")))
     assert "pets" in tables_with_a_path_to_users(metadata)
@@ -53,9 +59,7 @@ def test_a_table_added_later_is_walked_without_anyone_listing_it():
 def test_a_table_reached_only_through_a_mention_fails_the_coverage():
     """The walk stops at rows that only mention the person (ON DELETE SET NULL): a table hanging
     below such a row is not exported, and the coverage test says so."""
-    metadata = MetaData()
-    for table in Base.metadata.tables.values():
-        table.to_metadata(metadata)
+    metadata = copy_of_the_models()
     Table("run_notes", metadata, Column("id", Integer, primary_key=True),
           Column("run_id", Uuid, ForeignKey("matching_runs.id", ondelete="CASCADE")))
     assert "run_notes" in tables_with_a_path_to_users(metadata)
