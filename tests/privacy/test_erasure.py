@@ -179,3 +179,12 @@ def test_erasing_twice_does_the_work_once(app, people):
         AuditEntry.action == "person.erase")) == 1
     assert db.session.scalar(select(func.count()).select_from(Visit).where(
         Visit.status == VisitStatus.SCHEDULED)) == 0
+
+
+def test_the_record_of_a_desk_resident_links_to_the_erasure(client, place, agent, resident):
+    desk, _ = factories.make_resident(place.nb_a, first="Germaine", with_login=False)
+    client.login(agent[0])
+    page = client.get(f"/agent/habitants/{desk.resident_profile.id}").get_data(as_text=True)
+    assert f"/agent/habitants/{desk.resident_profile.id}/effacer" in page
+    page = client.get(f"/agent/habitants/{resident[0].resident_profile.id}").get_data(as_text=True)
+    assert "/effacer" not in page
