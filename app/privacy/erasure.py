@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
+from app.forms.fields import format_phone
 from app.models import (
     CampaignCall,
     Concern,
@@ -130,6 +131,7 @@ def _other_side(match: Match, leaving: User) -> User:
 def scrub(user_id: uuid.UUID, now: datetime) -> None:
     """Blank every personal column of the person and of the rows that are theirs."""
     run = db.session.execute
+    _scrub_messages_mentioning(db.session.get(User, user_id))
     run(update(User).where(User.id == user_id).values(
         email=None, password_hash=None, first_name=ANONYMOUS, last_name="", phone=None,
         is_enabled=False))
@@ -158,6 +160,19 @@ def scrub(user_id: uuid.UUID, now: datetime) -> None:
                                     OutboxMessage.status.in_([OutboxStatus.PENDING,
                                                               OutboxStatus.SENDING]))
         .values(status=OutboxStatus.FAILED, last_error="recipient erased"))
+
+
+def _scrub_messages_mentioning(user: User | None) -> None:
+    """Messages to others that carry the person's phone or e-mail (a volunteer's number sent to
+    their resident) lose their body; those not sent yet never will be."""
+    marks = [m for m in (user.email, user.phone, format_phone(user.phone)) if m] if user else []
+    if not marks:
+        return
+    mentions = or_(*(OutboxMessage.body.contains(mark) for mark in marks))
+    db.session.execute(update(OutboxMessage).where(
+        mentions, OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+        .values(status=OutboxStatus.FAILED, last_error="mentions an erased person"))
+    db.session.execute(update(OutboxMessage).where(mentions).values(body=""))
 
 
 def scrub_concerns(concern_ids) -> None:

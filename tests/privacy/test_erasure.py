@@ -127,7 +127,8 @@ def test_the_volunteer_erases_and_loses_access_at_once(app, client, people):
         OutboxMessage.kind == "pair_ended")).all()
     assert [m.user_id for m in told] == [people.resident.id]
     everything = _dump_everything()
-    for value in (*w.VOLUNTEER_SECRETS.values(), w.TEXTS["vetting"], "k" * 43):
+    for value in (*w.VOLUNTEER_SECRETS.values(), w.VOLUNTEER_SHOWN_PHONE, w.TEXTS["vetting"],
+                  "k" * 43):
         assert value not in everything, value
     # The resident keeps their own data, and waits for another volunteer.
     resident = db.session.get(User, people.resident.id)

@@ -51,6 +51,8 @@ VOLUNTEER_SECRETS = {
     "first_name": "Barnabé", "last_name": "Quintanilla", "email": "barnabe.q@example.org",
     "phone": "+33536490202",
 }
+#: The volunteer's phone as the e-mails print it.
+VOLUNTEER_SHOWN_PHONE = "05 36 49 02 02"
 TEXTS = {
     "request_reason": "raison-fermeture-xq1", "match_reason": "raison-binome-xq2",
     "cancel_reason": "annulation-xq3", "visit_note": "note-visite-xq4",
@@ -131,6 +133,10 @@ def build(place, agent: User) -> World:
         db.session.add(OutboxMessage(created_at=now, channel=Channel.EMAIL, kind="test",
                                      user_id=user.id, recipient=user.email, subject="Sujet",
                                      body=TEXTS["outbox_body"], next_attempt_at=now))
+    db.session.add(OutboxMessage(  # the volunteer's number, sent to the resident
+        created_at=now, channel=Channel.EMAIL, kind="match_approved", user_id=resident.id,
+        recipient=resident.email, subject="Sujet", body=f"Appelez le {VOLUNTEER_SHOWN_PHONE}",
+        next_attempt_at=now))
     audit.record("test.resident", "resident", profile.id, actor=resident)
     db.session.execute(update(ConsentRecord).where(ConsentRecord.user_id == resident.id)
                        .values(given_by=TEXTS["consent_by"]))
