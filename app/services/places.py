@@ -53,10 +53,13 @@ class NeighbourhoodRow:
 
 def _rows(text: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidFile([f"line 1: missing column(s) {', '.join(missing)}"])
-    return [(reader.line_num, row) for row in reader]
+    try:
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidFile([f"line 1: missing column(s) {', '.join(missing)}"])
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as error:  # a lone carriage return, a NUL: not a CSV file we can read
+        raise InvalidFile([f"line {reader.line_num or 1}: {error}"]) from None
 
 
 def _coordinate(row: dict, name: str, limit: float) -> float:
