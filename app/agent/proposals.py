@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.models.availability import mask_from_slots, slots_from_mask
 from app.security.access import acting_user as me
-from app.services import matching, pairs
+from app.services import audit, matching, pairs
 from app.services.errors import DomainError
 from app.services.scope import (
     residents_of,
@@ -163,17 +163,26 @@ def _not_proposed(match: Match) -> str:
     return str(_STATE_MESSAGES.get(match.status, _l("Cette proposition n'est plus à examiner.")))
 
 
+def _journal_refusal(match: Match, decision: str) -> None:
+    """A decision that came too late is journaled too: every attempt of an agent leaves a trace."""
+    db.session.rollback()
+    audit.record(f"match.{decision}.refused", "match", match.id,
+                 territory_id=territory_of_match(match), state=match.status.value)
+    db.session.commit()
+
+
 @bp.route("/propositions/<uuid:match_id>/approuver", methods=["POST"])
 def approve_proposal(match_id: uuid.UUID):
     """Approve a proposal: the volunteer is asked to accept it."""
     match = _load_match(match_id)
     if match.status is not S.PROPOSED:
+        _journal_refusal(match, "approve")
         flash(_not_proposed(match), "error")
         return redirect(url_for(".proposals"))
     try:
         pairs.approve(match, me())
     except DomainError as error:
-        db.session.rollback()
+        _journal_refusal(match, "approve")
         flash(error.message, "error")
         return redirect(url_for(".proposals"))
     db.session.commit()
@@ -188,6 +197,8 @@ def reject_proposal(match_id: uuid.UUID):
     """Reject a proposal with a reason; the pair is never proposed again."""
     match = _load_match(match_id)
     if match.status is not S.PROPOSED:
+        if request.method == "POST":
+            _journal_refusal(match, "reject")
         flash(_not_proposed(match), "error")
         return redirect(url_for(".proposals"))
     form = RejectForm()
@@ -195,7 +206,7 @@ def reject_proposal(match_id: uuid.UUID):
         try:
             pairs.reject(match, me(), form.reason.data.strip())
         except DomainError as error:
-            db.session.rollback()
+            _journal_refusal(match, "reject")
             form.form_errors.append(error.message)
             return _reject_page(form, match, 422)
         db.session.commit()
