@@ -62,17 +62,24 @@ def approved(place, agent):
     return match, resident, volunteer
 
 
-def test_many_tabs_accepting_one_proposal_make_one_pair(database_url, approved):
+#: Acceptances sent at once (issue 7: twenty). A proposal is one volunteer's, so they come from
+#: twenty sessions of that volunteer (phone, computer, tabs); another volunteer would get a 404.
+ACCEPTANCES = 20
+
+
+def test_twenty_acceptances_of_one_proposal_make_one_pair(database_url, approved):
     match, _, volunteer = approved
     url, page, email = f"/benevole/binome/{match.id}/accepter", f"/benevole/binome/{match.id}", volunteer.email
     _release()
     with LiveServer(database_url) as server:
-        tabs = [server.session(email, factories.PASSWORD) for _ in range(8)]
+        tabs = [server.session(email, factories.PASSWORD) for _ in range(ACCEPTANCES)]
         tokens = [tab.token(page) for tab in tabs]
-        responses = _together(8, lambda i: tabs[i].post(url, data={"csrf_token": tokens[i]}))
+        responses = _together(ACCEPTANCES,
+                              lambda i: tabs[i].post(url, data={"csrf_token": tokens[i]}))
 
+    assert not [r for r in responses if isinstance(r, Exception)], responses
     statuses = sorted(r.status_code for r in responses)
-    assert statuses == [302] + [422] * 7, statuses
+    assert statuses == [302] + [422] * (ACCEPTANCES - 1), statuses
     refusals = [r.text for r in responses if r.status_code == 422]
     assert all("déjà accepté" in text or "a changé entre-temps" in text for text in refusals)
     assert _count(AuditEntry, AuditEntry.action == "match.accept") == 1
@@ -94,7 +101,7 @@ def test_resident_and_volunteer_cancelling_one_visit_cancel_it_once(database_url
 
     with LiveServer(database_url) as server:
         people = [server.session(email, factories.PASSWORD) for email in emails]
-        tokens = [p.token(page) for p, page in zip(people, pages)]
+        tokens = [p.token(page) for p, page in zip(people, pages, strict=True)]
         responses = _together(2, lambda i: people[i].post(
             pages[i], data={"csrf_token": tokens[i], "reason": "Empêchement"}))
 
@@ -102,3 +109,36 @@ def test_resident_and_volunteer_cancelling_one_visit_cancel_it_once(database_url
     assert _count(AuditEntry, AuditEntry.action == "visit.cancel") == 1
     assert _count(OutboxMessage, OutboxMessage.kind == "visit_cancelled") == before + 1
     assert db.session.get(Visit, visit_id).status is VisitStatus.CANCELLED
+
+
+def test_two_agents_deciding_one_proposal_leave_one_state_and_two_journal_entries(
+        database_url, place, agent):
+    factories.make_resident(place.nb_a)
+    factories.make_volunteer(place.nb_a)
+    second, _ = factories.make_staff("agent", place.territory_a)
+    matching.run_matching(place.territory_a)
+    match = db.session.scalar(select(Match))
+    assert match.status is MatchStatus.PROPOSED
+    match_id, emails = match.id, [agent[0].email, second.email]
+    _release()
+
+    with LiveServer(database_url) as server:
+        agents = [server.session(email, factories.PASSWORD) for email in emails]
+        token = [a.token("/agent/propositions") for a in agents]
+        approve, reject = (f"/agent/propositions/{match_id}/approuver",
+                           f"/agent/propositions/{match_id}/refuser")
+        responses = _together(2, lambda i: agents[i].post(
+            [approve, reject][i],
+            data={"csrf_token": token[i], "reason": "Trop loin l'un de l'autre"}))
+
+    assert all(not isinstance(r, Exception) and r.status_code < 500 for r in responses), responses
+    final = db.session.get(Match, match_id)
+    db.session.refresh(final)
+    assert final.status in (MatchStatus.APPROVED, MatchStatus.REJECTED)
+    won = "approve" if final.status is MatchStatus.APPROVED else "reject"
+    lost = "reject" if won == "approve" else "approve"
+    entries = sorted(db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.object_id == str(match_id), AuditEntry.action.like("match.%"))))
+    assert entries == sorted([f"match.{won}", f"match.{lost}.refused"]), entries
+    proposed = _count(OutboxMessage, OutboxMessage.kind == "match_proposed")
+    assert proposed == (1 if won == "approve" else 0)
