@@ -6,12 +6,34 @@ from pathlib import Path
 
 import pytest
 
-from tests.i18n.template_text import all_templates, untranslated
+from tests.i18n.template_text import all_templates, untranslated, untranslated_literals
 
 
 def test_every_template_text_goes_through_the_catalogue():
     findings = [str(f) for path in all_templates() for f in untranslated(path)]
     assert not findings, "Wrap these in {{ _('…') }} or {% trans %}:\n" + "\n".join(findings)
+
+
+def test_no_template_passes_prose_to_a_macro_outside_the_catalogue():
+    findings = [str(f) for path in all_templates() for f in untranslated_literals(path)]
+    assert not findings, "Wrap these strings in _('…'):\n" + "\n".join(findings)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ('{{ badge("Fait", "done") }}', ["Fait"]),
+    ("{% set title = 'Mes visites' %}", ["Mes visites"]),
+    ('{{ badge(_("Fait"), "done") }}', []),
+    ('{{ fact(_("Note : %(n)s", n=note|truncate(30, True, "…")), x) }}', []),
+    ("{{ url_for('public.home') }} {{ d|dateformat('EEEE d MMMM y') }}", []),
+    ('<p class="{{ \'state-closed\' if closed }}">', []),
+])
+def test_the_check_finds_prose_in_expressions(tmp_path, monkeypatch, source, expected):
+    import tests.i18n.template_text as module
+
+    monkeypatch.setattr(module, "TEMPLATES", tmp_path)
+    page = tmp_path / "page.html"
+    page.write_text(source, encoding="utf-8")
+    assert [f.text for f in untranslated_literals(page)] == expected
 
 
 @pytest.mark.parametrize(("source", "expected"), [
