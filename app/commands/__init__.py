@@ -7,7 +7,17 @@ from flask import Flask
 
 def install(app: Flask) -> None:
     """Register every command group."""
-    from app.commands import backup, followup, matching, outbox, places, retention, seed, users
+    from app.commands import (
+        backup,
+        followup,
+        matching,
+        outbox,
+        places,
+        retention,
+        scheduled,
+        seed,
+        users,
+    )
 
     app.cli.add_command(seed.seed_demo)
     app.cli.add_command(users.create_user)
@@ -17,4 +27,6 @@ def install(app: Flask) -> None:
     app.cli.add_command(outbox.outbox_cli)
     app.cli.add_command(followup.concerns_cli)
     app.cli.add_command(backup.backup_cli)
+    app.cli.add_command(scheduled.attention_cli)
+    app.cli.add_command(scheduled.vetting_cli)
     app.cli.add_command(retention.retention_cli)
