@@ -47,9 +47,10 @@ FORBIDDEN = [ADDRESS, "Glycines", PHONE, "06 98 76 54 32", "0698765432", "98 76 
 
 #: The templates this package owns, and the context their callers give them.
 EMAIL_TEMPLATES = ["match_proposed", "match_approved", "visit_scheduled", "visit_reminder",
-                   "visit_cancelled", "concern_received", "concern_overdue", "vetting_decision"]
+                   "visit_cancelled", "concern_received", "concern_overdue", "vetting_decision",
+                   "pair_ended"]
 SMS_TEMPLATES = ["match_proposed", "match_approved", "visit_scheduled", "visit_reminder",
-                 "visit_cancelled", "vetting_decision"]
+                 "visit_cancelled", "vetting_decision", "pair_ended"]
 
 
 @pytest.fixture
@@ -88,6 +89,7 @@ def contexts(seeded) -> dict[str, list[dict]]:
         "concern_overdue": [{"user": agent, "concern": concern}],
         "vetting_decision": [{"user": volunteer, "approved": True},
                              {"user": volunteer, "approved": False}],
+        "pair_ended": [{"user": resident}, {"user": volunteer}],
     }
 
 
