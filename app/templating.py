@@ -39,7 +39,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["labels"] = vocabulary
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(_tel_href, "tel")
-    app.add_template_filter(lambda d: format_date(d, "long") if d else "", "date")
+    app.add_template_filter(_date, "date")
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(lambda n: format_decimal(n, "#,##0.#"), "number")
 
@@ -61,6 +61,12 @@ def _globals() -> dict:
         values["navigation"] = [(url_for(e), label, request.endpoint == e)
                                 for e, label in NAVIGATION[role]]
     return values
+
+
+def _date(value) -> str:
+    """A date as people say it ("3 décembre 2026"); the pattern is translated, as for _datetime."""
+    # Babel's "long" English is American ("December 3, 2026"); the catalogue keeps one order.
+    return format_date(value, gettext("d MMMM y")) if value else ""
 
 
 def _datetime(value) -> str:
