@@ -61,6 +61,14 @@ def test_a_wrong_password_or_no_box_erases_nothing(client, people):
     assert client.get("/mes-donnees").status_code == 200
 
 
+def test_an_erasure_without_the_forms_token_erases_nothing(client, people):
+    client.login(people.resident)
+    response = client.post("/mes-donnees/effacer", data={"password": PASSWORD, "confirm": "y"})
+    assert response.status_code != 303 or response.location != "/"
+    db.session.rollback()
+    assert db.session.get(User, people.resident.id).anonymised_at is None
+
+
 def test_the_resident_erases_their_data(app, client, people):
     thief = LoggingClient.wrap(app.test_client())
     client.login(people.resident)

@@ -77,6 +77,7 @@ def _download(client, user) -> tuple[dict, str]:
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     body = response.get_data(as_text=True)
     return json.loads(body), body
 
