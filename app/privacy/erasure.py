@@ -146,10 +146,7 @@ def scrub(user_id: uuid.UUID, now: datetime) -> None:
         .values(given_by="", withdrawn_at=func.coalesce(ConsentRecord.withdrawn_at, now)))
     matches = select(Match.id).where(or_(Match.resident_id.in_(residents),
                                          Match.volunteer_id.in_(volunteers)))
-    run(update(Match).where(Match.id.in_(matches)).values(status_reason=None))
-    visits = select(Visit.id).where(Visit.match_id.in_(matches))
-    run(update(Visit).where(Visit.id.in_(visits)).values(cancel_reason=None))
-    run(update(VisitLog).where(VisitLog.visit_id.in_(visits)).values(note=None))
+    scrub_pairs(matches)
     concerns = select(Concern.id).where(or_(Concern.resident_id.in_(residents),
                                             Concern.volunteer_id.in_(volunteers)))
     scrub_concerns(concerns)
@@ -173,6 +170,14 @@ def _scrub_messages_mentioning(user: User | None) -> None:
         mentions, OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
         .values(status=OutboxStatus.FAILED, last_error="mentions an erased person"))
     db.session.execute(update(OutboxMessage).where(mentions).values(body=""))
+
+
+def scrub_pairs(match_ids) -> None:
+    """Blank the words written on some pairs: their reason, visits' cancel reasons, visit notes."""
+    db.session.execute(update(Match).where(Match.id.in_(match_ids)).values(status_reason=None))
+    visits = select(Visit.id).where(Visit.match_id.in_(match_ids))
+    db.session.execute(update(Visit).where(Visit.id.in_(visits)).values(cancel_reason=None))
+    db.session.execute(update(VisitLog).where(VisitLog.visit_id.in_(visits)).values(note=None))
 
 
 def scrub_concerns(concern_ids) -> None:

@@ -2,8 +2,8 @@
 
 - People whose request closed (residents) or whose engagement ended (volunteers who left or were
   rejected) longer ago than the retention period (a setting, 24 months by default) are erased as
-  in :mod:`app.privacy.erasure`; so are the words of referrals that did not become a resident and
-  of closed concerns.
+  in :mod:`app.privacy.erasure`; so are the words of referrals that did not become a resident,
+  of closed concerns, and of pairs that are over (reasons, visit notes, cancel reasons).
 - Logs older than :data:`LOG_MONTHS` are deleted: audit entries (the database allows only this
   purge, see migration 0004), sent or abandoned notifications, sessions, reset links. Failed
   logins are counted by the rate limiter's storage (memory or Redis), which expires them itself.
@@ -17,13 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from app.extensions import db
 from app.models import (
     AuditEntry,
     Concern,
     ConcernStatus,
+    Match,
+    MatchStatus,
     OutboxMessage,
     OutboxStatus,
     PasswordResetToken,
@@ -33,17 +35,22 @@ from app.models import (
     ResidentProfile,
     User,
     UserSession,
+    Visit,
+    VisitLog,
     VolunteerProfile,
     VolunteerStatus,
     utcnow,
 )
-from app.privacy.erasure import ANONYMOUS, erase, scrub_concerns, scrub_referrals
+from app.privacy.erasure import ANONYMOUS, erase, scrub_concerns, scrub_pairs, scrub_referrals
 from app.services import audit
 from app.services.settings import retention_months
 from app.services.vetting import add_months
 
 #: Logs (audit entries, notifications, sessions) are kept this many months.
 LOG_MONTHS = 12
+#: Pairs that are over, whatever the way they ended.
+CLOSED_PAIRS = (MatchStatus.ENDED, MatchStatus.REJECTED, MatchStatus.DECLINED,
+                MatchStatus.WITHDRAWN)
 
 
 @dataclass
@@ -115,15 +122,24 @@ def _record_steps(cutoff: datetime) -> list:
                      & (Referral.first_name != ANONYMOUS))
     old_concerns = ((Concern.status == ConcernStatus.CLOSED) & (Concern.closed_at < cutoff)
                     & (Concern.description != ""))
+    visits_with_words = select(Visit.match_id).outerjoin(VisitLog).where(
+        or_(Visit.cancel_reason.is_not(None), VisitLog.note.is_not(None)))
+    old_pairs = (Match.status.in_(CLOSED_PAIRS)
+                 & (func.coalesce(Match.ended_at, Match.updated_at) < cutoff)
+                 & or_(Match.status_reason.is_not(None), Match.id.in_(visits_with_words)))
     return [("referrals", Referral, old_referrals, scrub_referrals),
-            ("concerns", Concern, old_concerns, _scrub_concerns)]
+            ("concerns", Concern, old_concerns, _by_ids(Concern, scrub_concerns)),
+            ("pairs", Match, old_pairs, _by_ids(Match, scrub_pairs))]
 
 
-def _scrub_concerns(condition) -> int:
-    ids = list(db.session.scalars(select(Concern.id).where(condition)))
-    if ids:
-        scrub_concerns(ids)
-    return len(ids)
+def _by_ids(model, scrub):
+    """Run ``scrub`` on the ids of the rows that meet a condition; how many there were."""
+    def run(condition) -> int:
+        ids = list(db.session.scalars(select(model.id).where(condition)))
+        if ids:
+            scrub(ids)
+        return len(ids)
+    return run
 
 
 def _log_steps(cutoff: datetime) -> list:

@@ -21,6 +21,8 @@ from app.models import (
     Concern,
     ConcernSource,
     ConcernStatus,
+    Match,
+    MatchStatus,
     OutboxMessage,
     OutboxStatus,
     PasswordResetToken,
@@ -30,6 +32,9 @@ from app.models import (
     Setting,
     User,
     UserSession,
+    Visit,
+    VisitLog,
+    VisitStatus,
     VolunteerStatus,
     utcnow,
 )
@@ -78,6 +83,20 @@ def _concern(resident: User, words: str, closed_at: datetime) -> Concern:
                    due_at=closed_at)
 
 
+def _ended_pair(resident: User, volunteer: User, words: str, ended_at: datetime) -> None:
+    """A pair over since ``ended_at``, with ``words`` as its reason and in its visit's note."""
+    match = Match(resident_id=resident.resident_profile.id,
+                  volunteer_id=volunteer.volunteer_profile.id, status=MatchStatus.ENDED,
+                  ended_at=ended_at, status_reason=words)
+    db.session.add(match)
+    db.session.flush()
+    visit = Visit(match_id=match.id, starts_at=ended_at - timedelta(days=7),
+                  status=VisitStatus.DONE)
+    db.session.add(visit)
+    db.session.flush()
+    db.session.add(VisitLog(visit_id=visit.id, note=f"note-{words}", logged_at=ended_at))
+
+
 def _logs(user: User, label: str, at: datetime) -> None:
     """An audit entry, a sent message, a session and a reset token, all of time ``at``."""
     db.session.add_all([
@@ -103,6 +122,9 @@ def aged(place):
     db.session.add_all([_referral("Oubliee", CUTOFF - MINUTE), _referral("Gardee", CUTOFF + MINUTE),
                         _concern(young, "vieille-alerte", CUTOFF - MINUTE),
                         _concern(young, "jeune-alerte", CUTOFF + MINUTE)])
+    helper, _ = factories.make_volunteer(place.nb_a, first="Actif")
+    for words, ended_at in (("vieux-binome", CUTOFF - MINUTE), ("jeune-binome", CUTOFF + MINUTE)):
+        _ended_pair(young, helper, words, ended_at)
     _logs(young, "old", LOG_CUTOFF - MINUTE)
     _logs(young, "young", LOG_CUTOFF + MINUTE)
     pending = OutboxMessage(created_at=LOG_CUTOFF - timedelta(days=90), channel=Channel.EMAIL,
@@ -120,6 +142,8 @@ def _state() -> dict:
         "names": names,
         "referrals": sorted(db.session.scalars(select(Referral.first_name))),
         "concerns": sorted(db.session.scalars(select(Concern.description))),
+        "pairs": sorted(str(r) for r in db.session.scalars(select(Match.status_reason))),
+        "notes": sorted(str(n) for n in db.session.scalars(select(VisitLog.note))),
         "audit": sorted(a for a in db.session.scalars(select(AuditEntry.action))
                         if a.startswith("test.")),
         "outbox": sorted(db.session.scalars(select(OutboxMessage.kind))),
@@ -139,11 +163,14 @@ def test_each_limit_anonymises_or_purges_just_before_it_and_keeps_just_after(app
     assert state["names"][aged["rejected"]] == "Refuse"
     assert state["referrals"] == [ANONYMOUS, "Gardee"]
     assert state["concerns"] == ["", "jeune-alerte"]
+    assert state["pairs"] == ["None", "jeune-binome"]
+    assert state["notes"] == ["None", "note-jeune-binome"]
     assert state["audit"] == ["test.young"]
     assert state["outbox"] == ["pending-old", "young"]  # a message never sent is not a log
     assert state["sessions"] == ["young"]
     assert state["tokens"] == 1
-    assert report.counts == {"people": 2, "referrals": 1, "concerns": 1, "audit_entries": 1,
+    assert report.counts == {"people": 2, "referrals": 1, "concerns": 1, "pairs": 1,
+                             "audit_entries": 1,
                              "outbox_messages": 1, "sessions": 1, "reset_tokens": 1}
     old = db.session.get(User, aged["old"])
     assert old.resident_profile.address == "" and old.resident_profile.status_reason is None
