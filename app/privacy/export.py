@@ -131,13 +131,26 @@ def _follow(child: Table, edge: Edge, values: set, rows: dict, owned: dict) -> b
 
 def export(user: User) -> dict[str, Any]:
     """The JSON document a person downloads from "Mes données"."""
+    tables = collect(user)
     return {
         "format": "voisinage-export-1",
         "generated_at": utcnow().isoformat(),
         "person": str(user.id),
         "secrets_left_out": sorted(f"{t}.{c}" for t, c in SECRET_COLUMNS),
-        "tables": collect(user),
+        "tables": tables,
+        "audit_entries_about_you": _audit_about(user, tables),
     }
+
+
+def _audit_about(user: User, tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Audit entries whose object is the person or their profile (a text id, not a foreign key):
+    who registered, vetted or changed their record, and when."""
+    ids = [str(user.id)] + [row["id"] for name in ("resident_profiles", "volunteer_profiles")
+                            for row in tables.get(name, []) if row.get("user_id") == str(user.id)]
+    audit = Base.metadata.tables["audit_entries"]
+    rows = db.session.execute(select(audit).where(audit.c.object_id.in_(ids))
+                              .order_by(audit.c.at, audit.c.id))
+    return [_plain_row("audit_entries", dict(row._mapping)) for row in rows]
 
 
 def _chunks(values: list) -> Iterable[list]:

@@ -91,6 +91,8 @@ def test_the_resident_gets_a_row_of_every_kind_and_no_secret(client, people):
                  "outbox_messages", "user_sessions", "password_reset_tokens", "audit_entries"):
         assert tables.get(name), f"the resident's export has no {name}"
     assert len(tables["visits"]) == 3
+    about = {entry["action"] for entry in data["audit_entries_about_you"]}
+    assert {"resident.register", "test.resident"} <= about
     for value in (*w.RESIDENT_SECRETS.values(), w.TEXTS["visit_note"], w.TEXTS["concern_note"],
                   w.TEXTS["referrer"], w.TEXTS["consent_by"]):
         assert value in body
