@@ -91,3 +91,7 @@ class Match(UUIDPrimaryKey, Timestamped, Base):
     resident: Mapped[ResidentProfile] = relationship()
     volunteer: Mapped[VolunteerProfile] = relationship()
     run: Mapped[MatchingRun | None] = relationship()
+
+
+#: The statistics page's cache reads the latest change of the table from this index.
+Index("ix_matches_updated_at", Match.updated_at)

@@ -116,11 +116,22 @@ class VolunteerProfile(UUIDPrimaryKey, Timestamped, MatchingPreferences, Base):
     charter_accepted_at: Mapped[datetime | None]
     #: Secret of the private iCalendar feed; None when revoked.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Earliest expiry among the latest step of each vetting kind (None when none expires), so
+    #: the vetting queues read no steps; kept by :mod:`app.services.vetting_summary` on flush.
+    next_expiry: Mapped[date | None]
 
     user: Mapped[User] = relationship(back_populates="volunteer_profile", foreign_keys=[user_id])
     vetting_steps: Mapped[list[VettingStep]] = relationship(
         back_populates="volunteer", order_by="VettingStep.done_on"
     )
+
+
+#: The statistics page's cache reads the latest change of each table from these indexes.
+Index("ix_resident_profiles_updated_at", ResidentProfile.updated_at)
+Index("ix_volunteer_profiles_updated_at", VolunteerProfile.updated_at)
+#: The vetting queues count volunteers by status and expiry from this index alone.
+Index("ix_volunteer_profiles_queues", VolunteerProfile.status, VolunteerProfile.next_expiry,
+      VolunteerProfile.user_id, VolunteerProfile.neighbourhood_id)
 
 
 class VettingStep(UUIDPrimaryKey, Base):

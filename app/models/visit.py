@@ -67,3 +67,7 @@ class VisitLog(UUIDPrimaryKey, Base):
     )
 
     visit: Mapped[Visit] = relationship(back_populates="log")
+
+
+#: The statistics page's cache reads the latest change of the table from this index.
+Index("ix_visits_updated_at", Visit.updated_at)

@@ -24,7 +24,7 @@ from app.models import (
     paris_today,
     utcnow,
 )
-from app.services import audit, outbox, pairs
+from app.services import audit, outbox, pairs, vetting_summary  # noqa: F401 (keeps next_expiry)
 from app.services.errors import DomainError, InvalidTransition
 from app.services.scope import territory_of_volunteer
 
