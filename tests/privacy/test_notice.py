@@ -9,10 +9,13 @@ order, are walked one by one.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
-from app.models import Setting, utcnow
+from app.extensions import db
+from app.models import Match, MatchStatus, Setting, Visit, VisitStatus, utcnow
+from tests import factories
 from tests.factories import LoggingClient
 from tests.test_access import ROLES, _rules, _url, world  # noqa: F401  (world is a fixture)
 from tests.test_signup_wizard import (
@@ -106,8 +109,6 @@ def test_every_sign_up_step_shows_the_notice(client, towns, kind):  # noqa: F811
 
 
 def test_the_notice_and_the_page_give_every_item_and_the_configured_period(client, place):
-    from app.extensions import db
-
     db.session.add(Setting(key="retention", value={"months": 18}, updated_at=utcnow()))
     db.session.commit()
     page = client.get("/donnees-personnelles").get_data(as_text=True)
@@ -119,3 +120,27 @@ def test_the_notice_and_the_page_give_every_item_and_the_configured_period(clien
     for item in ("Responsable", "But", "Base légale", "Destinataires", "Durée", "Vos droits",
                  "Contact", "18 mois"):
         assert item in notice, item
+
+
+def test_the_volunteers_visit_log_and_decline_forms_show_the_notice(client, place, volunteer):
+    """Two forms the walk above cannot open (they need a past visit, a pair to answer)."""
+    user = volunteer[0]
+    first, _ = factories.make_resident(place.nb_a)
+    second, _ = factories.make_resident(place.nb_a)
+    active = Match(resident_id=first.resident_profile.id, volunteer_id=user.volunteer_profile.id,
+                   status=MatchStatus.ACTIVE, accepted_at=utcnow() - timedelta(days=20))
+    approved = Match(resident_id=second.resident_profile.id,
+                     volunteer_id=user.volunteer_profile.id, status=MatchStatus.APPROVED)
+    db.session.add_all([active, approved])
+    db.session.flush()
+    past = Visit(match_id=active.id, starts_at=utcnow() - timedelta(days=1),
+                 status=VisitStatus.SCHEDULED)
+    db.session.add(past)
+    db.session.commit()
+    client.login(user)
+    for url in (f"/benevole/visites/{past.id}/compte-rendu", f"/benevole/binome/{approved.id}/decliner"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert collects(html), url
+        _assert_notice(html, url)
