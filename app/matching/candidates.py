@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from .encode import ResidentTable, VolunteerTable
-from .geo import chord_for_km, haversine_km, unit_vectors
+from .geo import chord_for_km, haversine_km, spatial_key, unit_vectors
 from .score import Scorer
 
 
@@ -41,6 +41,8 @@ class Candidates:
 
     blocks: list[Block]
     degree: NDArray[np.int64]  # number of possible volunteers of each resident
+    res_key: NDArray[np.int64]  # spatial_key of each resident (solver node order only)
+    vol_key: NDArray[np.int64]  # spatial_key of each volunteer
 
     @property
     def n_pairs(self) -> int:
@@ -164,4 +166,4 @@ def build_candidates(
                         units[i, j] = -1
         degree[rows] = (units >= 0).sum(axis=1)
         blocks.append(Block(rows, cols, units, units.max(axis=1)))
-    return Candidates(blocks, degree)
+    return Candidates(blocks, degree, spatial_key(rt.lat, rt.lon), spatial_key(vt.lat, vt.lon))

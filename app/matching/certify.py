@@ -105,7 +105,7 @@ class Certifier:
         self.dirty[:] = False
         if not found:
             return Edges.empty()
-        r, v, s, gap = (np.concatenate(x) for x in zip(*found))
+        r, v, s, gap = (np.concatenate(x) for x in zip(*found, strict=True))
         # The same pair may come from a row check and a column check: keep it once.
         key = r * (int(v.max()) + 1) + v
         _, first = np.unique(key, return_index=True)
@@ -125,4 +125,4 @@ def _groups(sorted_keys: NDArray[np.int64]):
     cut = np.flatnonzero(np.diff(sorted_keys)) + 1
     starts = np.concatenate([[0], cut])
     stops = np.concatenate([cut, [sorted_keys.size]])
-    return zip(sorted_keys[starts].tolist(), starts.tolist(), stops.tolist())
+    return zip(sorted_keys[starts].tolist(), starts.tolist(), stops.tolist(), strict=True)

@@ -42,3 +42,25 @@ def chord_for_km(km: ArrayLike) -> NDArray[np.float64]:
     """
     arc = np.minimum(np.asarray(km, dtype=np.float64) / EARTH_RADIUS_KM, np.pi)
     return 2.0 * np.sin(arc / 2.0) * (1.0 + 1e-9) + 1e-12
+
+
+SPATIAL_CELL_DEG = 0.01  # about 1 km: people closer than this share a cell of spatial_key
+
+
+def _spread_bits(a: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Put bit i of each 16-bit value at bit 2i (Morton code helper)."""
+    a = (a | (a << 8)) & 0x00FF00FF
+    a = (a | (a << 4)) & 0x0F0F0F0F
+    a = (a | (a << 2)) & 0x33333333
+    return (a | (a << 1)) & 0x55555555
+
+
+def spatial_key(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.int64]:
+    """Morton (Z-order) code of each point on a grid of SPATIAL_CELL_DEG: close points, close codes.
+
+    Only used to number the solver's nodes so that neighbours sit near each other in memory;
+    any order gives the same optimum.
+    """
+    la = np.floor((np.asarray(lat, dtype=np.float64) + 90.0) / SPATIAL_CELL_DEG).astype(np.int64)
+    lo = np.floor((np.asarray(lon, dtype=np.float64) + 180.0) / SPATIAL_CELL_DEG).astype(np.int64)
+    return (_spread_bits(la & 0xFFFF) << 1) | _spread_bits(lo & 0xFFFF)

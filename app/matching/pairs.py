@@ -45,7 +45,7 @@ def make_pairs(
     out = []
     columns = zip(
         r_idx.tolist(), v_idx.tolist(), score.tolist(), wait.tolist(), dpart.tolist(), spart.tolist(),
-        ipart.tolist(), dist.tolist(), slot_masks.tolist(), int_keys,
+        ipart.tolist(), dist.tolist(), slot_masks.tolist(), int_keys, strict=True,
     )
     for r, v, sc, w, d, sl, it, km, mask, ikey in columns:
         slots = slot_names.get(mask)

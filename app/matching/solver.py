@@ -62,9 +62,19 @@ from .certify import Certifier
 from .duals import assignment, dual_prices
 from .solver_types import Edges
 
+NodeKeys = tuple[NDArray[np.int64], NDArray[np.int64]]  # spatial keys of residents, volunteers
+
 ADDED_PER_ROW = 3  # violated pairs added per resident and round (the most violated ones)
 REGION_MAX_FRACTION = 0.75  # a larger region is solved as a whole instead
 REGION_REACH = 1.0  # search this many times the largest violation (exchanges may chain)
+
+
+Clock = tuple[float, float]  # (wall, process CPU) seconds
+
+
+def clock_now() -> Clock:
+    """Wall time and this process's CPU time: on a shared machine the second is the steadier."""
+    return time.perf_counter(), time.process_time()
 
 
 @dataclass
@@ -77,27 +87,40 @@ class SolverStats:
     full_solves: int = 0
     region_solves: int = 0
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # process CPU time per phase
 
-    def timed(self, phase: str, start: float) -> float:
-        """Add the time since `start` to `phase`; returns the current time."""
-        now = time.perf_counter()
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - start
+    def timed(self, phase: str, start: Clock) -> Clock:
+        """Add the wall and CPU time since `start` to `phase`; returns the current clock."""
+        now = clock_now()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now[0] - start[0]
+        self.cpu_seconds[phase] = self.cpu_seconds.get(phase, 0.0) + now[1] - start[1]
         return now
 
 
-def solve_restricted(edges: Edges, capacity: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Max-cardinality, then max-score b-matching on `edges` with OR-Tools; which edges are used."""
+def solve_restricted(edges: Edges, capacity: NDArray[np.int64], keys: NodeKeys | None = None) -> NDArray[np.bool_]:
+    """Max-cardinality, then max-score b-matching on `edges` with OR-Tools; which edges are used.
+
+    `keys` (spatial keys of residents and volunteers) only number the nodes: OR-Tools' push-
+    relabel runs about a third faster when neighbours have close numbers (memory locality).
+    """
     if len(edges) == 0:
         return np.zeros(0, dtype=np.bool_)
     res_nodes, r_local = np.unique(edges.r, return_inverse=True)
     vol_nodes, v_local = np.unique(edges.v, return_inverse=True)
     n_r = res_nodes.size
+    node = np.arange(n_r + vol_nodes.size)
+    if keys is not None:
+        order = np.argsort(np.concatenate([keys[0][res_nodes], keys[1][vol_nodes]]), kind="stable")
+        node[order] = np.arange(order.size)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        r_local.astype(np.int32), (n_r + v_local).astype(np.int32), np.ones(len(edges), dtype=np.int64), -edges.s
+        node[r_local].astype(np.int32), node[n_r + v_local].astype(np.int32), np.ones(len(edges), dtype=np.int64),
+        -edges.s,
     )
     # No explicit source or sink: the solver links supplies and demands to its own.
-    supplies = np.concatenate([np.ones(n_r, dtype=np.int64), -capacity[vol_nodes]])
+    supplies = np.empty(node.size, dtype=np.int64)
+    supplies[node[:n_r]] = 1
+    supplies[node[n_r:]] = -capacity[vol_nodes]
     flow.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
@@ -162,14 +185,14 @@ def _graph(tail, head, cost, src_heads, src_cost, n_vol) -> csr_matrix:
 
 def _repair(
     edges: Edges, used: NDArray[np.bool_], is_new: NDArray[np.bool_], extra: Edges,
-    price: NDArray[np.int64], capacity: NDArray[np.int64], n_res: int, stats: SolverStats,
+    price: NDArray[np.int64], capacity: NDArray[np.int64], n_res: int, stats: SolverStats, keys: NodeKeys,
 ) -> NDArray[np.bool_]:
     """Solve again only the region the new pairs can change, if it is small enough."""
     old = Edges(edges.r[~is_new], edges.v[~is_new], edges.s[~is_new])
     region = _region(old, used[~is_new], extra, price, n_res)
     if region.sum() > REGION_MAX_FRACTION * np.unique(edges.v).size:
         stats.full_solves += 1
-        return solve_restricted(edges, capacity)
+        return solve_restricted(edges, capacity, keys)
     stats.region_solves += 1
     match_v, _ = assignment(edges, used, n_res)
     in_region = np.zeros(n_res, dtype=np.bool_)
@@ -182,7 +205,9 @@ def _repair(
     sub = in_region[edges.r] & region[edges.v]
     new_used = used.copy()
     new_used[in_region[edges.r]] = False
-    new_used[np.flatnonzero(sub)] = solve_restricted(Edges(edges.r[sub], edges.v[sub], edges.s[sub]), capacity)
+    new_used[np.flatnonzero(sub)] = solve_restricted(
+        Edges(edges.r[sub], edges.v[sub], edges.s[sub]), capacity, keys
+    )
     return new_used
 
 
@@ -202,7 +227,7 @@ def optimal_assignment(
     big = (n_res + 1) * (max_units + 1)
     if cands.n_pairs == 0:
         return np.full(n_res, -1, dtype=np.int64)
-    clock = time.perf_counter()
+    clock = clock_now()
     vols, units = prices.top_table(cands, prices.TOP_PER_RESIDENT)
     # Module constants are read here (not as default arguments) so that tests can change them.
     market = prices.market_prices(vols, units, capacity, prices.PRICE_ROUNDS)
@@ -210,7 +235,8 @@ def optimal_assignment(
     del vols, units
     certifier = Certifier(cands, capacity.size, ADDED_PER_ROW)
     clock = stats.timed("prices", clock)
-    used = solve_restricted(edges, capacity)
+    keys = (cands.res_key, cands.vol_key)
+    used = solve_restricted(edges, capacity, keys)
     stats.full_solves += 1
     clock = stats.timed("first solve", clock)
     while True:
@@ -218,7 +244,7 @@ def optimal_assignment(
         stats.edges.append(len(edges))
         duals = dual_prices(edges, used, capacity, n_res, big)
         if duals is None:  # the region repair was not enough: solve E' as a whole
-            used = solve_restricted(edges, capacity)
+            used = solve_restricted(edges, capacity, keys)
             stats.full_solves += 1
             duals = dual_prices(edges, used, capacity, n_res, big)
             if duals is None:
@@ -230,7 +256,7 @@ def optimal_assignment(
         if len(extra) == 0:
             break
         edges, used, is_new = _merge(edges, used, extra)
-        used = _repair(edges, used, is_new, extra, price, capacity, n_res, stats)
+        used = _repair(edges, used, is_new, extra, price, capacity, n_res, stats, keys)
         clock = stats.timed("repair", clock)
     match_v, _ = assignment(edges, used, n_res)
     return match_v

@@ -97,6 +97,6 @@ def assignment_optimum(
             if possible(r, volunteers[j], excluded):
                 value[i, c] = big + score(r, volunteers[j], w)
     rows, cols = linear_sum_assignment(value, maximize=True)
-    matched = [(i, c) for i, c in zip(rows, cols) if c < len(copies)]
+    matched = [(i, c) for i, c in zip(rows, cols, strict=True) if c < len(copies)]
     assert all(value[i, c] > 0 for i, c in matched)
     return len(matched), math.fsum(value[i, c] - big for i, c in matched)
