@@ -74,6 +74,7 @@ from app.models import (
 )
 from app.models.availability import SLOTS
 from app.security.passwords import hash_password
+from app.services import vetting_summary
 from app.services.demo import data
 from app.services.places import parse_communes, save_communes
 from app.vocabulary import INTERESTS
@@ -845,6 +846,9 @@ class _Builder:
                     conn.execute(insert(model.__table__), rows[i:i + BATCH])
                 self.built.counts[name] = len(rows)
                 self.built.timings[f"insert {name}"] = time.perf_counter() - started
+                if model is VettingStep:
+                    # Core inserts skip the flush hook that keeps each volunteer's summary.
+                    conn.execute(vetting_summary.refresh_statement())
 
 
 def _add_year(day: date) -> date:

@@ -20,7 +20,8 @@ from app import vocabulary
 from app.agent import bp, scope
 from app.agent.forms import RESIDENT_STATES
 from app.agent.residents import filter_form, resident_rows
-from app.agent.vetting import STEP_COUNT, filters, volunteer_rows
+from app.agent.vetting import filters
+from app.agent.vetting_list import STEP_COUNT, volunteer_rows
 from app.extensions import db
 from app.forms.fields import format_phone
 from app.models import utcnow

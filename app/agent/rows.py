@@ -1,6 +1,32 @@
-"""What the console's list rows of people share: a full name and a neighbourhood label."""
+"""What the console's lists of people share: rows with a full name and a neighbourhood label,
+and the scoping of their counts."""
 
 from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.models import User
+from app.services.scope import neighbourhoods_of
+
+
+def people_scoped(stmt, neighbourhood_column, user_column, tid: uuid.UUID | None, *,
+                  join_users: bool):
+    """``stmt`` limited to the profiles of the territory (every one for None) not erased.
+
+    ``join_users=False`` (counts that read no user column): the few erased accounts are left out
+    by their ids, so that no user row is read per person. An administrator's list gets no
+    territory condition at all: every profile has a neighbourhood.
+    """
+    if join_users:
+        stmt = stmt.join(User, User.id == user_column).where(User.anonymised_at.is_(None))
+    else:
+        stmt = stmt.where(user_column.not_in(
+            select(User.id).where(User.anonymised_at.is_not(None))))
+    if tid is not None:
+        stmt = stmt.where(neighbourhood_column.in_(neighbourhoods_of(tid)))
+    return stmt
 
 
 class PersonRow:

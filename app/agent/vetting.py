@@ -1,21 +1,18 @@
 """Agent console: vetting the territory's volunteers — queues, the five steps, the decisions.
 
-The list reads each volunteer's latest step of every kind in SQL (a window function), so the
-queues "to vet", "expired or expiring" and the step counts cost a fixed number of queries: the
-counts of every queue, then the page of rows. The decisions are those of
-:mod:`app.services.vetting`, which checks the state and the steps.
+The list's queries are in :mod:`app.agent.vetting_list` (a fixed number whatever the rows).
+The decisions are those of :mod:`app.services.vetting`, which checks the state and the steps.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import select
 
 from app.agent import bp, scope
 from app.agent.forms import (
@@ -26,172 +23,23 @@ from app.agent.forms import (
     VolunteerFilterForm,
     attach_error,
 )
-from app.agent.residents import PAGE_SIZE, person_matches, search_words
-from app.agent.rows import PersonRow
+from app.agent.residents import PAGE_SIZE, search_words
+from app.agent.vetting_list import SOON, STEP_COUNT, queue_counts, volunteer_rows
 from app.extensions import db
 from app.models import (
-    Commune,
     Match,
     MatchStatus,
-    Neighbourhood,
     ResidentProfile,
     User,
     VettingKind,
     VettingStep,
     VolunteerProfile,
-    VolunteerStatus,
     paris_today,
 )
 from app.services import audit, vetting
 from app.services.errors import DomainError
-from app.services.scope import territory_of_volunteer, volunteers_in, volunteers_of
+from app.services.scope import territory_of_volunteer
 from app.vocabulary import VETTING_LABELS
-
-V = VolunteerStatus
-#: A step that expires within this many days is flagged (and listed in the "expiring" queue).
-SOON = timedelta(days=30)
-STEP_COUNT = len(VettingKind)
-
-
-def _today() -> date:
-    """The day the vetting service counts expiry from (Paris)."""
-    return paris_today()
-
-
-def _step_summary(tid: uuid.UUID | None):
-    """Per volunteer: valid latest steps, whether the charter has a step, the earliest expiry.
-
-    Only the steps of the territory's volunteers are ranked (every step for None), in the
-    order of the index ``vetting_steps (volunteer_id, kind, done_on, created_at)``.
-    """
-    ranked = select(
-        VettingStep.volunteer_id, VettingStep.kind, VettingStep.expires_on,
-        func.row_number().over(
-            partition_by=(VettingStep.volunteer_id, VettingStep.kind),
-            order_by=(VettingStep.done_on.desc(), VettingStep.created_at.desc()),
-        ).label("rn"),
-    )
-    if tid is not None:
-        ranked = ranked.where(VettingStep.volunteer_id.in_(volunteers_of(tid)))
-    ranked = ranked.subquery("ranked")
-    valid = case((or_(ranked.c.expires_on.is_(None), ranked.c.expires_on >= _today()), 1), else_=0)
-    return (select(ranked.c.volunteer_id,
-                   func.sum(valid).label("valid"),
-                   func.max(case((ranked.c.kind == VettingKind.CHARTER, 1), else_=0))
-                   .label("charter_step"),
-                   func.min(ranked.c.expires_on).label("next_expiry"))
-            .where(ranked.c.rn == 1).group_by(ranked.c.volunteer_id).subquery("steps"))
-
-
-def _live_pairs():
-    return (select(Match.volunteer_id, func.count().label("n"))
-            .where(Match.status.in_(MatchStatus.live())).group_by(Match.volunteer_id)
-            .subquery("pairs"))
-
-
-def _queues(steps) -> dict[str, object]:
-    """Each queue's condition (PRODUCT.md §1: vetting, and steps that expire)."""
-    expired = steps.c.next_expiry < _today()
-    soon = steps.c.next_expiry <= _today() + SOON
-    to_vet = VolunteerProfile.status.in_([V.APPLIED, V.IN_REVIEW])
-    return {
-        "a-traiter": or_(to_vet, and_(VolunteerProfile.status == V.APPROVED, expired)),
-        "a-verifier": to_vet,
-        "valides": VolunteerProfile.status == V.APPROVED,
-        "suspendus": VolunteerProfile.status == V.SUSPENDED,
-        "expiration": and_(VolunteerProfile.status.in_([V.APPLIED, V.IN_REVIEW, V.APPROVED,
-                                                        V.SUSPENDED]), soon),
-        "non-retenus": VolunteerProfile.status.in_([V.REJECTED, V.LEFT]),
-        "tous": true(),
-    }
-
-
-def _scoped(stmt, tid: uuid.UUID | None, words: tuple[str, ...], steps, pairs):
-    """The territory's volunteers (with their steps and pairs) matching the search words."""
-    stmt = (stmt.select_from(VolunteerProfile)
-            .join(User, User.id == VolunteerProfile.user_id)
-            .join(Neighbourhood, Neighbourhood.id == VolunteerProfile.neighbourhood_id)
-            .join(Commune, Commune.insee_code == Neighbourhood.commune_insee)
-            .outerjoin(steps, steps.c.volunteer_id == VolunteerProfile.id)
-            .outerjoin(pairs, pairs.c.volunteer_id == VolunteerProfile.id)
-            .where(volunteers_in(tid), User.anonymised_at.is_(None)))
-    for word in words:
-        stmt = stmt.where(person_matches(word))
-    return stmt
-
-
-def queue_counts(tid: uuid.UUID | None, words: tuple[str, ...] = ()) -> dict[str, int]:
-    """How many volunteers each queue holds (one query; the queues overlap)."""
-    steps, pairs = _step_summary(tid), _live_pairs()
-    queues = _queues(steps)
-    sums = [func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in queues.values()]
-    values = db.session.execute(_scoped(select(*sums), tid, words, steps, pairs)).one()
-    return dict(zip(queues, (int(v) for v in values)))
-
-
-@dataclass(frozen=True)
-class VolunteerRow(PersonRow):
-    """One line of the vetting list (and of the export)."""
-
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    phone: str | None
-    email: str | None
-    commune: str
-    neighbourhood: str
-    status: VolunteerStatus
-    status_changed_at: datetime | None
-    created_at: datetime
-    capacity: int
-    max_km: float
-    live_pairs: int
-    steps_valid: int
-    next_expiry: date | None
-
-    @property
-    def expired(self) -> bool:
-        """Whether a current step has passed its expiry day."""
-        return self.next_expiry is not None and self.next_expiry < _today()
-
-    @property
-    def expiring(self) -> bool:
-        """Whether a current step expires within 30 days (and none has yet)."""
-        return (self.next_expiry is not None and not self.expired
-                and self.next_expiry <= _today() + SOON)
-
-
-def volunteer_rows(tid: uuid.UUID | None, queue: str, words: tuple[str, ...] = (), *,
-                   page: int = 1, limit: int | None = None) -> list[VolunteerRow]:
-    """The volunteers of a queue, sorted for it (one query); a page of them with ``limit``."""
-    steps, pairs = _step_summary(tid), _live_pairs()
-    # The charter accepted at sign-up counts as a step until a charter step is recorded.
-    charter = case((and_(func.coalesce(steps.c.charter_step, 0) == 0,
-                         VolunteerProfile.charter_accepted_at.is_not(None)), 1), else_=0)
-    stmt = _scoped(select(
-        VolunteerProfile.id, User.first_name, User.last_name, User.phone, User.email,
-        Commune.name, Neighbourhood.name, VolunteerProfile.status,
-        VolunteerProfile.status_changed_at, VolunteerProfile.created_at,
-        VolunteerProfile.capacity, VolunteerProfile.max_km, func.coalesce(pairs.c.n, 0),
-        func.coalesce(steps.c.valid, 0) + charter, steps.c.next_expiry,
-    ), tid, words, steps, pairs).where(_queues(steps)[queue])
-    if queue == "expiration":
-        order = (steps.c.next_expiry,)
-    elif queue in ("a-traiter", "a-verifier"):
-        # Approved volunteers with an expired step first, then applications, oldest first.
-        order = (case((VolunteerProfile.status == V.APPROVED, 0), else_=1),
-                 VolunteerProfile.created_at)
-    else:
-        order = (func.lower(User.last_name), func.lower(User.first_name))
-    stmt = stmt.order_by(*order, VolunteerProfile.id)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset((page - 1) * limit)
-    return [VolunteerRow(id=row[0], first_name=row[1], last_name=row[2], phone=row[3],
-                         email=row[4], commune=row[5], neighbourhood=row[6], status=row[7],
-                         status_changed_at=row[8], created_at=row[9], capacity=row[10],
-                         max_km=row[11], live_pairs=int(row[12]),
-                         steps_valid=min(int(row[13]), STEP_COUNT), next_expiry=row[14])
-            for row in db.session.execute(stmt)]
 
 
 def filters() -> tuple[VolunteerFilterForm, str, tuple[str, ...], int, bool]:
@@ -243,7 +91,7 @@ class StepLine:
     def expiring(self) -> bool:
         """Whether the step expires within 30 days."""
         return (self.step is not None and self.step.expires_on is not None and not self.expired
-                and self.step.expires_on <= _today() + SOON)
+                and self.step.expires_on <= paris_today() + SOON)
 
 
 def _names(user_ids) -> dict[uuid.UUID, str]:

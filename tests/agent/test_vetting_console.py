@@ -22,6 +22,7 @@ from app.models import (
     paris_today,
     utcnow,
 )
+from app.services import vetting
 from tests import factories
 from tests.agent.test_residents import count_queries
 
@@ -162,6 +163,52 @@ def test_the_list_costs_the_same_queries_for_3_or_25_volunteers(client, place, a
         page = client.get("/agent/benevoles").get_data(as_text=True)
     assert len(names_in(page)) == 25 and "Page 1 sur 2" in page
     assert small["n"] == full["n"], (small, full)
+
+
+# The summary kept on the profile ------------------------------------------------------------------
+
+def test_next_expiry_follows_the_latest_step_of_each_kind(place, agent):
+    user, _ = factories.make_volunteer(place.nb_a, approved=False)
+    assert profile(user).next_expiry is None
+    step(user, VettingKind.IDENTITY)  # no expiry
+    assert profile(user).next_expiry is None
+    old = step(user, VettingKind.CRIMINAL_RECORD, done=TODAY - timedelta(days=400),
+               expires=TODAY - timedelta(days=35))
+    assert profile(user).next_expiry == TODAY - timedelta(days=35)
+    # Renewed through the service: the new extract replaces the expired one.
+    renewed = vetting.record_step(profile(user), VettingKind.CRIMINAL_RECORD, agent[0],
+                                  done_on=TODAY - timedelta(days=1))
+    db.session.commit()
+    assert profile(user).next_expiry == renewed.expires_on > TODAY
+    # An earlier expiry of another kind is the next one.
+    step(user, VettingKind.TRAINING, expires=TODAY + timedelta(days=20))
+    assert profile(user).next_expiry == TODAY + timedelta(days=20)
+    # A step removed: the summary is computed again from what is left.
+    db.session.delete(db.session.get(VettingStep, renewed.id))
+    db.session.commit()
+    assert profile(user).next_expiry == old.expires_on
+
+
+def test_the_migration_fills_the_summary_as_the_flush_keeps_it(place, people):
+    import importlib.util
+
+    from sqlalchemy import text, update
+
+    from app.models import VolunteerProfile
+    from config import BASE_DIR
+
+    kept = dict(db.session.execute(
+        select(VolunteerProfile.id, VolunteerProfile.next_expiry)).tuples().all())
+    assert any(kept.values())
+    path = BASE_DIR / "migrations" / "versions" / "0005_volunteer_next_expiry.py"
+    spec = importlib.util.spec_from_file_location("migration_0005", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(update(VolunteerProfile).values(next_expiry=None))
+    db.session.execute(text(migration.BACKFILL))
+    db.session.commit()
+    assert dict(db.session.execute(
+        select(VolunteerProfile.id, VolunteerProfile.next_expiry)).tuples().all()) == kept
 
 
 # The record -------------------------------------------------------------------------------------
