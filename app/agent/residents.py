@@ -31,7 +31,7 @@ from app.agent.forms import (
     ResidentFilterForm,
     ResidentRegistrationForm,
 )
-from app.agent.rows import PersonRow
+from app.agent.rows import PersonRow, people_scoped
 from app.extensions import db
 from app.forms.rendering import form_page, refused
 from app.models import (
@@ -52,7 +52,7 @@ from app.models import (
 from app.resident.status import waiting_days
 from app.services import audit, referral_handling, requests
 from app.services.errors import DomainError
-from app.services.scope import communes_of, residents_in, territory_of_resident
+from app.services.scope import communes_of, territory_of_resident
 
 #: Rows on a page of the list.
 PAGE_SIZE = 25
@@ -197,20 +197,20 @@ def _resident_select(tid: uuid.UUID | None, filters: ResidentFilters, *columns,
                      places: bool = True):
     """The residents of the territory matching every filter but the state, with their state.
 
-    ``places``: join the neighbourhood and the commune, for the columns that print them (the
-    counts need neither: every resident has both).
+    ``places``: join the neighbourhood, the commune and the user, for the columns that print
+    them (the counts need none of them: every resident has a place, and erased accounts are
+    left out by their ids).
     """
     live = (select(Match.resident_id, Match.status)
             .where(Match.status.in_(MatchStatus.live())).subquery("live"))
     state = _state_sql(live.c.status).label("state")
-    stmt = (select(*columns, state)
-            .select_from(ResidentProfile)
-            .join(User, User.id == ResidentProfile.user_id))
+    stmt = people_scoped(select(*columns, state).select_from(ResidentProfile),
+                         ResidentProfile.neighbourhood_id, ResidentProfile.user_id, tid,
+                         join_users=places or bool(filters.words))
     if places:
         stmt = (stmt.join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
                 .join(Commune, Commune.insee_code == Neighbourhood.commune_insee))
-    stmt = (stmt.outerjoin(live, live.c.resident_id == ResidentProfile.id)
-            .where(residents_in(tid), User.anonymised_at.is_(None)))
+    stmt = stmt.outerjoin(live, live.c.resident_id == ResidentProfile.id)
     for word in filters.words:
         stmt = stmt.where(person_matches(word))
     if filters.neighbourhood_id:

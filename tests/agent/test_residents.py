@@ -57,11 +57,16 @@ def audit_entries(action: str) -> list[AuditEntry]:
 
 @contextmanager
 def count_queries():
-    """Count the SQL statements sent while the block runs."""
-    counter = {"n": 0}
+    """Count the SQL statements sent while the block runs (``n``; ``selects``: SELECTs only).
 
-    def count(*_args, **_kwargs):
+    SQLite sends its BEGIN through the cursor when the connection had none open: ``selects``
+    leaves that out.
+    """
+    counter = {"n": 0, "selects": 0}
+
+    def count(_conn, _cursor, statement, *_args, **_kwargs):
         counter["n"] += 1
+        counter["selects"] += statement.lstrip().upper().startswith(("SELECT", "WITH"))
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
