@@ -8,7 +8,7 @@ from app.agent import bp, scope
 from app.extensions import db
 from app.models import Territory, utcnow
 from app.security.access import acting_user
-from app.services import statistics
+from app.services import statistics, statistics_cache
 
 
 def _territory_name(territory_id) -> str | None:
@@ -20,7 +20,7 @@ def _territory_name(territory_id) -> str | None:
 def stats():
     """Sign-ups, matches, time to match and visits per month; the neighbourhoods now."""
     territory_id = scope.territory_id()
-    figures = statistics.territory_statistics(territory_id, utcnow())
+    figures = statistics_cache.territory_statistics(territory_id, utcnow())
     return render_template(
         "agent/stats/page.html", stats=figures, chart_data=statistics.chart_data(figures),
         territory_name=_territory_name(territory_id), month_label=statistics.month_label,
@@ -31,7 +31,7 @@ def stats():
 def stats_csv():
     """The same figures as a CSV file for a spreadsheet; the export is written to the audit log."""
     territory_id = scope.territory_id()
-    figures = statistics.territory_statistics(territory_id, utcnow())
+    figures = statistics_cache.territory_statistics(territory_id, utcnow())
     text = statistics.statistics_csv(figures, territory_id,
                                      acting_user())
     db.session.commit()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.agent.audit_log import PER_PAGE
 from app.extensions import db
 from app.models import AuditEntry, utcnow
 from app.services import audit
 from tests import factories
+from tests.agent.test_residents import count_queries
 
 ROW = re.compile(r"<tr>\s*<td data-label=\"Quand\">(.*?)</tr>", re.S)
 
@@ -75,8 +76,8 @@ def test_administrators_read_everything(client, admin, entries):
 
 def test_newest_first_and_in_paris_time(client, agent, place):
     entry("request.pause", place.territory_a,
-          at=datetime(2026, 7, 14, 8, 5, 9, tzinfo=timezone.utc))
-    entry("request.resume", place.territory_a, at=datetime(2026, 7, 15, 8, 0, tzinfo=timezone.utc))
+          at=datetime(2026, 7, 14, 8, 5, 9, tzinfo=UTC))
+    entry("request.resume", place.territory_a, at=datetime(2026, 7, 15, 8, 0, tzinfo=UTC))
     client.login(*agent)
     html = client.get("/agent/journal").get_data(as_text=True)
     found = rows(html)
@@ -86,11 +87,11 @@ def test_newest_first_and_in_paris_time(client, agent, place):
 
 def test_filters_by_action_actor_record_and_paris_days(client, admin, agent, place):
     entry("visit.log", place.territory_a, actor=agent[0], object_id="rec-1",
-          at=datetime(2026, 6, 30, 21, 30, tzinfo=timezone.utc))   # 30 June, 23:30 in Paris
+          at=datetime(2026, 6, 30, 21, 30, tzinfo=UTC))   # 30 June, 23:30 in Paris
     entry("visit.log", place.territory_a, object_id="rec-2",
-          at=datetime(2026, 6, 30, 22, 30, tzinfo=timezone.utc))   # 1 July, 00:30 in Paris
+          at=datetime(2026, 6, 30, 22, 30, tzinfo=UTC))   # 1 July, 00:30 in Paris
     entry("match.end", place.territory_a, actor=agent[0], object_id="rec-1",
-          at=datetime(2026, 7, 2, 9, 0, tzinfo=timezone.utc))
+          at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC))
     client.login(*admin)
 
     def found(query: str) -> list[str]:
@@ -211,20 +212,11 @@ def test_queries_do_not_grow_with_the_rows_shown(client, admin, agent, other_age
             entry("match.approve" if i % 2 else "vetting.step", place.territory_a, actor=who,
                   object_type="match", object_id=f"{i}-{n}")
 
-    def queries() -> int:
-        count = 0
-
-        def count_one(_conn, _cursor, statement, *_args):
-            nonlocal count
-            count += statement.lstrip().upper().startswith("SELECT")
-
-        event.listen(db.engine, "before_cursor_execute", count_one)
-        try:
+    def queries() -> tuple[int, int]:
+        with count_queries() as counter:
             response = client.get("/agent/journal")
-            assert response.status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_one)
-        return count, len(rows(response.get_data(as_text=True)))
+        assert response.status_code == 200
+        return counter["selects"], len(rows(response.get_data(as_text=True)))
 
     add(3)
     few, shown_few = queries()

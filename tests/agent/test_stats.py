@@ -10,23 +10,24 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Match, MatchStatus, Visit, VisitStatus, utcnow
-from app.services import statistics
+from app.services import statistics, statistics_cache
 from app.services.statistics import PARIS
 from tests import factories
+from tests.agent.test_residents import count_queries
 
 # --- Helpers ----------------------------------------------------------------------------------
 
 def in_month(index: int, day: int = 10, hour: int = 12) -> datetime:
     """A moment in the index-th month of the current period (11 is the current month)."""
     month = statistics.last_months().months[index]
-    moment = datetime(month.year, month.month, day, hour, tzinfo=PARIS).astimezone(timezone.utc)
+    moment = datetime(month.year, month.month, day, hour, tzinfo=PARIS).astimezone(UTC)
     return min(moment, utcnow() - timedelta(minutes=1))
 
 
@@ -92,13 +93,13 @@ def table_after(html: str, caption: str) -> list[list[str]]:
 
 def test_twelve_paris_months_ending_with_the_current_one():
     # 31 March 2026 at 23:30 UTC is already 1 April in Paris (summer time, UTC+2).
-    period = statistics.last_months(datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc))
+    period = statistics.last_months(datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
     assert period.months[0] == date(2025, 5, 1) and period.months[-1] == date(2026, 4, 1)
     assert len(period.months) == 12 and len(period.bounds) == 13
-    assert period.start == datetime(2025, 4, 30, 22, 0, tzinfo=timezone.utc)  # 1 May, 00:00 Paris
-    assert period.end == datetime(2026, 4, 30, 22, 0, tzinfo=timezone.utc)
-    assert period.bounds[6] == datetime(2025, 10, 31, 23, 0, tzinfo=timezone.utc)  # winter time
-    complete = statistics.last_months(datetime(2026, 1, 15, tzinfo=timezone.utc),
+    assert period.start == datetime(2025, 4, 30, 22, 0, tzinfo=UTC)  # 1 May, 00:00 Paris
+    assert period.end == datetime(2026, 4, 30, 22, 0, tzinfo=UTC)
+    assert period.bounds[6] == datetime(2025, 10, 31, 23, 0, tzinfo=UTC)  # winter time
+    complete = statistics.last_months(datetime(2026, 1, 15, tzinfo=UTC),
                                       include_current=False)
     assert complete.months[0] == date(2025, 1, 1) and complete.months[-1] == date(2025, 12, 1)
 
@@ -107,7 +108,7 @@ def test_a_row_counts_in_its_paris_month_not_its_utc_month(place, volunteer):
     period = statistics.last_months()
     # The first instant of the current Paris month is still the previous month in UTC.
     first = period.bounds[11]
-    assert first.astimezone(timezone.utc).day != 1
+    assert first.astimezone(UTC).day != 1
     resident_at(place.nb_a, first)
     resident_at(place.nb_a, first - timedelta(seconds=1))
     figures = statistics.territory_statistics(place.territory_a.id)
@@ -246,24 +247,15 @@ def test_csv_cells_never_start_a_formula(client, admin, place):
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
 
 
-def test_the_figures_cost_a_few_queries_whatever_the_data(app, client, admin, place, volunteer):
-    from sqlalchemy import event
-
-    client.login(*admin)
+@pytest.mark.parametrize("who", ["admin", "agent"])
+def test_the_figures_cost_a_few_queries_whatever_the_data(request, client, place, volunteer, who):
+    client.login(*request.getfixturevalue(who))
 
     def queries() -> int:
-        count = 0
-
-        def count_one(_conn, _cursor, statement, *_args):
-            nonlocal count
-            count += statement.lstrip().upper().startswith("SELECT")  # not BEGIN and the like
-
-        event.listen(db.engine, "before_cursor_execute", count_one)
-        try:
+        statistics_cache.clear()  # the figures computed, not read from memory
+        with count_queries() as counter:
             assert client.get("/agent/statistiques").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_one)
-        return count
+        return counter["selects"]
 
     before = queries()
     for i in range(8):
@@ -272,3 +264,46 @@ def test_the_figures_cost_a_few_queries_whatever_the_data(app, client, admin, pl
             visit(pair(r, volunteer[0].volunteer_profile, in_month(i + 3, day=12),
                        MatchStatus.ENDED), in_month(i + 3, day=13))
     assert queries() == before
+
+
+# --- The cache --------------------------------------------------------------------------------
+
+def visits_shown(client) -> int:
+    html = client.get("/agent/statistiques").get_data(as_text=True)
+    return sum(int(r[1]) for r in table_after(html, "Visites effectuées par mois")[1:])
+
+
+def test_a_second_view_reuses_the_figures_and_any_change_is_seen(client, world, agent,
+                                                                 monkeypatch):
+    statistics_cache.clear()
+    client.login(*agent)
+    computed = []
+    real = statistics.territory_statistics
+    monkeypatch.setattr(statistics, "territory_statistics",
+                        lambda *args: computed.append(args) or real(*args))
+    assert visits_shown(client) == 4
+    assert visits_shown(client) == 4 and len(computed) == 1  # the second view reuses them
+    # A visit logged, a visit changed, a pair moved out: each is seen on the next view.
+    visit(world["m2"], in_month(8, day=3))
+    assert visits_shown(client) == 5 and len(computed) == 2
+    first = db.session.scalars(select(Visit).where(Visit.match_id == world["m1"].id,
+                                                   Visit.status == VisitStatus.DONE)).first()
+    first.status = VisitStatus.MISSED
+    db.session.commit()
+    assert visits_shown(client) == 4
+    db.session.delete(first)
+    db.session.commit()
+    assert visits_shown(client) == 4 and len(computed) == 4  # deleted: the count changed
+
+
+def test_the_cache_can_be_turned_off(app, client, world, agent, monkeypatch):
+    statistics_cache.clear()
+    monkeypatch.setitem(app.config, "STATISTICS_CACHE", False)
+    client.login(*agent)
+    computed = []
+    real = statistics.territory_statistics
+    monkeypatch.setattr(statistics, "territory_statistics",
+                        lambda *args: computed.append(args) or real(*args))
+    visits_shown(client)
+    visits_shown(client)
+    assert len(computed) == 2
