@@ -249,7 +249,7 @@ def test_a_bad_file_saves_nothing_and_says_which_lines(as_admin, place):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("commune_insee;name;latitude;longitude\n64445;X;43;0\n".encode(), "missing column"),
+    (b"commune_insee;name;latitude;longitude\n64445;X;43;0\n", "missing column"),
     ("commune_insee,name,latitude,longitude\n64445,Bérénice,43.3,-0.3\n".encode("latin-1"),
      "pas encodé en UTF-8"),
     (b"\x00\x01\x02binary", "caractères nuls"),
@@ -442,3 +442,31 @@ def test_every_admin_action_is_in_the_journal(as_admin, place):
     as_admin.post_form("/admin/territoires", {"name": "Couronne nord"})
     html = as_admin.get("/agent/journal").get_data(as_text=True)
     assert "Territoire créé" in html and "territory.create" in html
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/agents", "/admin/territoires",
+                                  "/admin/quartiers"])
+def test_the_lists_cost_the_same_queries_for_few_or_many_rows(as_admin, place, path):
+    from tests.agent.test_residents import count_queries
+
+    def queries() -> int:
+        with count_queries() as counter:
+            assert as_admin.get(path).status_code == 200
+        return counter["selects"]
+
+    few = queries()
+    for i in range(4):
+        territory = Territory(name=f"Territoire {i}")
+        db.session.add(territory)
+        db.session.flush()
+        code = f"6490{i}"
+        db.session.add(Commune(insee_code=code, name=f"Commune {i}", population=1000,
+                               territory_id=territory.id))
+        db.session.flush()
+        db.session.add_all([Neighbourhood(commune_insee=code, name=f"Quartier {i}-{j}",
+                                          latitude=43.3, longitude=-0.37) for j in range(3)])
+        factories.make_staff("agent", territory, first=f"Agent{i}")
+    db.session.commit()
+    assert queries() == few

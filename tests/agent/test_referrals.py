@@ -240,3 +240,31 @@ def test_admin_converts_a_referral_of_territory_b(client, place, admin):
     assert response.status_code == 303
     db.session.refresh(referral)
     assert referral.status is ReferralStatus.CONVERTED
+
+
+@pytest.mark.parametrize("view", [{}, {"vue": "traites"}])
+def test_the_lists_cost_the_same_queries_for_2_or_12_referrals(client, place, agent, view):
+    from tests.agent.test_residents import count_queries
+
+    client.login(*agent)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            referral = make_referral(first=f"R{i}", days_ago=i)
+            if view:
+                referral.status = ReferralStatus.DECLINED
+                referral.handled_at, referral.handled_by_id = utcnow(), agent[0].id
+                referral.outcome_note = "Ne souhaite pas."
+        db.session.commit()
+
+    def shown() -> tuple[int, int]:
+        with count_queries() as counter:
+            page = client.get("/agent/signalements", query_string=view).get_data(as_text=True)
+        return page.count("/agent/signalements/"), counter["selects"]
+
+    add(2)
+    few, few_queries = shown()
+    add(10)
+    many, many_queries = shown()
+    assert (few, many) == (2, 12)
+    assert few_queries == many_queries
