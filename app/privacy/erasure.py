@@ -20,11 +20,13 @@ from app.extensions import db
 from app.forms.fields import format_phone
 from app.models import (
     CampaignCall,
+    Commune,
     Concern,
     ConcernNote,
     ConsentRecord,
     Match,
     MatchStatus,
+    Neighbourhood,
     OutboxMessage,
     OutboxStatus,
     PasswordResetToken,
@@ -49,25 +51,19 @@ ANONYMOUS = "Anonyme"
 PAIR_REASON = "person_erased"
 
 
-def erase(user: User, actor: User | None, *, by: str) -> bool:
-    """Erase ``user``; ``by`` says who asked ("self", "agent", "retention"). False if done already.
+def erase(user: User, actor: User, *, by: str) -> bool:
+    """Erase ``user`` at their request ("self") or an agent's ("agent"); False if done already.
 
-    ``actor`` is who acted (the person, an agent), None for the retention job: that job only
-    erases people whose request or engagement closed long ago, who have no live pair.
+    ``actor`` is who acted: the person, or the agent.
     """
     now = utcnow()
-    claimed = db.session.execute(
-        update(User).where(User.id == user.id, User.anonymised_at.is_(None))
-        .values(anonymised_at=now, is_enabled=False, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    if not claim([user.id], now):
         db.session.refresh(user)
         return False
     territory = _territory(user)
-    end_sessions(user.id, now)
-    scrub(user.id, now)  # first: the pairs ended below then keep their reason code
-    ended = _end_engagement(user, actor, now) if actor is not None else 0
+    end_sessions([user.id], now)
+    scrub([user.id], now, mentions=True)  # first: the pairs ended below keep their reason code
+    ended = _end_engagement(user, actor, now)
     db.session.refresh(user)
     audit.record("person.erase", "user", user.id, actor=actor, territory_id=territory,
                  role=user.role, by=by, pairs_closed=ended)
@@ -75,14 +71,56 @@ def erase(user: User, actor: User | None, *, by: str) -> bool:
     return True
 
 
-def end_sessions(user_id: uuid.UUID, now: datetime) -> None:
+def erase_expired(user_ids: list[uuid.UUID]) -> int:
+    """The retention job erases people whose request or engagement closed long ago: no live
+    pair, nobody to tell, and every message that mentioned them purged with the year's logs.
+    Returns how many this call erased (another run may have claimed some)."""
+    now = utcnow()
+    claimed = claim(user_ids, now)
+    if not claimed:
+        return 0
+    end_sessions(claimed, now)
+    scrub(claimed, now, mentions=False)
+    roles = dict(db.session.execute(select(User.id, User.role).where(User.id.in_(claimed))).all())
+    territories = _territories(claimed)
+    for user_id in claimed:
+        audit.record("person.erase", "user", user_id, actor=None, anonymous_role="system",
+                     territory_id=territories.get(user_id), role=roles[user_id], by="retention",
+                     pairs_closed=0)
+    db.session.flush()
+    return len(claimed)
+
+
+def claim(user_ids: list[uuid.UUID], now: datetime) -> list[uuid.UUID]:
+    """Mark people erased, if nobody did yet; the ids this call marked (the others are taken)."""
+    return list(db.session.scalars(
+        update(User).where(User.id.in_(user_ids), User.anonymised_at.is_(None))
+        .values(anonymised_at=now, is_enabled=False, updated_at=now)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    ))
+
+
+def end_sessions(user_ids: list[uuid.UUID], now: datetime) -> None:
     """Every session ends and every reset link dies: the account is closed at once."""
-    db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
+    db.session.execute(update(UserSession).where(UserSession.user_id.in_(user_ids),
                                                  UserSession.ended_at.is_(None))
                        .values(ended_at=now))
-    db.session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user_id,
+    db.session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id.in_(user_ids),
                                                         PasswordResetToken.used_at.is_(None))
                        .values(used_at=now))
+
+
+def _territories(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Each person's territory, through their profile's neighbourhood."""
+    found: dict[uuid.UUID, uuid.UUID | None] = {}
+    for profile in (ResidentProfile, VolunteerProfile):
+        found.update(db.session.execute(
+            select(profile.user_id, Commune.territory_id)
+            .join(Neighbourhood, Neighbourhood.id == profile.neighbourhood_id)
+            .join(Commune, Commune.insee_code == Neighbourhood.commune_insee)
+            .where(profile.user_id.in_(user_ids))).all())
+    return found
 
 
 def _territory(user: User) -> uuid.UUID | None:
@@ -128,21 +166,24 @@ def _other_side(match: Match, leaving: User) -> User:
     return match.volunteer.user if leaving.resident_profile is not None else match.resident.user
 
 
-def scrub(user_id: uuid.UUID, now: datetime) -> None:
-    """Blank every personal column of the person and of the rows that are theirs."""
+def scrub(user_ids: list[uuid.UUID], now: datetime, *, mentions: bool) -> None:
+    """Blank every personal column of the people and of the rows that are theirs; with
+    ``mentions``, also the messages to others that carry their phone or e-mail."""
     run = db.session.execute
-    _scrub_messages_mentioning(db.session.get(User, user_id))
-    run(update(User).where(User.id == user_id).values(
+    if mentions:
+        for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+            _scrub_messages_mentioning(user)
+    run(update(User).where(User.id.in_(user_ids)).values(
         email=None, password_hash=None, first_name=ANONYMOUS, last_name="", phone=None,
         is_enabled=False))
-    residents = select(ResidentProfile.id).where(ResidentProfile.user_id == user_id)
-    volunteers = select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)
-    run(update(ResidentProfile).where(ResidentProfile.user_id == user_id)
+    residents = select(ResidentProfile.id).where(ResidentProfile.user_id.in_(user_ids))
+    volunteers = select(VolunteerProfile.id).where(VolunteerProfile.user_id.in_(user_ids))
+    run(update(ResidentProfile).where(ResidentProfile.user_id.in_(user_ids))
         .values(address="", status_reason=None))
-    run(update(VolunteerProfile).where(VolunteerProfile.user_id == user_id)
+    run(update(VolunteerProfile).where(VolunteerProfile.user_id.in_(user_ids))
         .values(status_reason=None, calendar_token=None))
     run(update(VettingStep).where(VettingStep.volunteer_id.in_(volunteers)).values(detail=None))
-    run(update(ConsentRecord).where(ConsentRecord.user_id == user_id)
+    run(update(ConsentRecord).where(ConsentRecord.user_id.in_(user_ids))
         .values(given_by="", withdrawn_at=func.coalesce(ConsentRecord.withdrawn_at, now)))
     matches = select(Match.id).where(or_(Match.resident_id.in_(residents),
                                          Match.volunteer_id.in_(volunteers)))
@@ -151,18 +192,18 @@ def scrub(user_id: uuid.UUID, now: datetime) -> None:
                                             Concern.volunteer_id.in_(volunteers)))
     scrub_concerns(concerns)
     run(update(CampaignCall).where(CampaignCall.resident_id.in_(residents)).values(note=None))
-    scrub_referrals(Referral.resident_user_id == user_id)
-    run(update(OutboxMessage).where(OutboxMessage.user_id == user_id).values(recipient="", body=""))
-    run(update(OutboxMessage).where(OutboxMessage.user_id == user_id,
-                                    OutboxMessage.status.in_([OutboxStatus.PENDING,
-                                                              OutboxStatus.SENDING]))
+    scrub_referrals(Referral.resident_user_id.in_(user_ids))
+    mine = OutboxMessage.user_id.in_(user_ids)
+    run(update(OutboxMessage).where(mine).values(recipient="", body=""))
+    run(update(OutboxMessage).where(mine, OutboxMessage.status.in_([OutboxStatus.PENDING,
+                                                                     OutboxStatus.SENDING]))
         .values(status=OutboxStatus.FAILED, last_error="recipient erased"))
 
 
-def _scrub_messages_mentioning(user: User | None) -> None:
+def _scrub_messages_mentioning(user: User) -> None:
     """Messages to others that carry the person's phone or e-mail (a volunteer's number sent to
     their resident) lose their body; those not sent yet never will be."""
-    marks = [m for m in (user.email, user.phone, format_phone(user.phone)) if m] if user else []
+    marks = [m for m in (user.email, user.phone, format_phone(user.phone)) if m]
     if not marks:
         return
     mentions = or_(*(OutboxMessage.body.contains(mark) for mark in marks))

@@ -8,8 +8,9 @@
   purge, see migration 0004), sent or abandoned notifications, sessions, reset links. Failed
   logins are counted by the rate limiter's storage (memory or Redis), which expires them itself.
 
-Safe to run twice at once: each person is claimed by a conditional UPDATE and committed alone,
-scrubs only touch rows not yet scrubbed, and deleting rows already deleted deletes nothing.
+Safe to run twice at once: people are claimed by a conditional UPDATE (each run erases those it
+marked) and committed by batches; scrubs only touch rows not yet scrubbed; deleting rows already
+deleted deletes nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from app.models import (
     VolunteerStatus,
     utcnow,
 )
-from app.privacy.erasure import ANONYMOUS, erase, scrub_concerns, scrub_pairs, scrub_referrals
+from app.privacy.erasure import (
+    ANONYMOUS,
+    erase_expired,
+    scrub_concerns,
+    scrub_pairs,
+    scrub_referrals,
+)
 from app.services import audit
 from app.services.settings import retention_months
 from app.services.vetting import add_months
@@ -49,6 +56,8 @@ from app.services.vetting import add_months
 #: Logs (audit entries, notifications, sessions) are kept this many months.
 LOG_MONTHS = 12
 #: Pairs that are over, whatever the way they ended.
+#: People erased per transaction.
+BATCH = 200
 CLOSED_PAIRS = (MatchStatus.ENDED, MatchStatus.REJECTED, MatchStatus.DECLINED,
                 MatchStatus.WITHDRAWN)
 
@@ -81,7 +90,8 @@ def apply(now: datetime | None = None, *, dry_run: bool = False) -> Report:
     people = _expired_people(report.cutoff)
     report.counts["people"] = len(people)
     if not dry_run:
-        report.counts["people"] = sum(_erase_one(user_id) for user_id in people)
+        report.counts["people"] = sum(_erase_batch(people[i:i + BATCH])
+                                      for i in range(0, len(people), BATCH))
     for name, model, condition, action in (_record_steps(report.cutoff)
                                            + _log_steps(report.log_cutoff)):
         report.counts[name] = _count(model, condition) if dry_run else action(condition)
@@ -109,11 +119,10 @@ def _expired_people(cutoff: datetime) -> list:
     return list(db.session.scalars(closed_residents.union(gone_volunteers)))
 
 
-def _erase_one(user_id) -> int:
-    user = db.session.get(User, user_id)
-    done = user is not None and erase(user, None, by="retention")
-    db.session.commit()  # one person at a time: a long run holds no lock for long
-    return int(done)
+def _erase_batch(user_ids: list) -> int:
+    erased = erase_expired(user_ids)
+    db.session.commit()  # a batch at a time: a long run holds no lock for long
+    return erased
 
 
 def _record_steps(cutoff: datetime) -> list:
