@@ -39,6 +39,27 @@ SECRET_COLUMNS: dict[tuple[str, str], str] = {
     ("password_reset_tokens", "token_hash"): "SHA-256 of the reset token",
     ("volunteer_profiles", "calendar_token"): "secret of the private calendar feed",
 }
+#: Words written about the person by someone else, and third parties' contact details, are kept
+#: out of the self-service export unless the person wrote them: PRODUCT.md §3 keeps visit notes
+#: and concerns from residents, and what a volunteer or a relative wrote may harm them if read by
+#: whoever shares the resident's computer. The service hands them over on a written request,
+#: once it has checked nobody else is harmed (RGPD art. 15(4)). Column -> the column naming its
+#: author (None: never the person's own words).
+WITHHELD: dict[tuple[str, str], str | None] = {
+    ("visit_logs", "note"): "logged_by_id",
+    ("concerns", "description"): "raised_by_id",
+    ("concern_notes", "body"): "author_id",
+    ("campaign_calls", "note"): "called_by_id",
+    ("visits", "cancel_reason"): "cancelled_by_id",
+    ("matches", "status_reason"): "closed_by_role",
+    ("referrals", "reason"): None,
+    ("referrals", "referrer_name"): None,
+    ("referrals", "referrer_phone"): None,
+    ("referrals", "referrer_email"): None,
+    ("referrals", "outcome_note"): "handled_by_id",
+}
+#: What stands in the export for a withheld value.
+WITHHELD_MARK = "[withheld: ask the service in writing]"
 #: Tables with a foreign-key path to ``users`` that are not exported, with the reason.
 #: Empty: every such table is walked, its secret columns left out.
 EXCLUDED_TABLES: dict[str, str] = {}
@@ -108,7 +129,7 @@ def collect(user: User, metadata: MetaData | None = None) -> dict[str, list[dict
             values -= asked.setdefault(edge, set())
             asked[edge] |= values
             grew |= _follow(tables[edge.child], edge, values, rows, owned)
-    return {name: [_plain_row(name, row) for row in found.values()]
+    return {name: [_plain_row(name, row, user) for row in found.values()]
             for name, found in sorted(rows.items())}
 
 
@@ -137,6 +158,7 @@ def export(user: User) -> dict[str, Any]:
         "generated_at": utcnow().isoformat(),
         "person": str(user.id),
         "secrets_left_out": sorted(f"{t}.{c}" for t, c in SECRET_COLUMNS),
+        "withheld_unless_yours": sorted(f"{t}.{c}" for t, c in WITHHELD),
         "tables": tables,
         "audit_entries_about_you": _audit_about(user, tables),
     }
@@ -150,7 +172,7 @@ def _audit_about(user: User, tables: dict[str, list[dict[str, Any]]]) -> list[di
     audit = Base.metadata.tables["audit_entries"]
     rows = db.session.execute(select(audit).where(audit.c.object_id.in_(ids))
                               .order_by(audit.c.at, audit.c.id))
-    return [_plain_row("audit_entries", dict(row._mapping)) for row in rows]
+    return [_plain_row("audit_entries", dict(row._mapping), user) for row in rows]
 
 
 def _chunks(values: list) -> Iterable[list]:
@@ -158,9 +180,21 @@ def _chunks(values: list) -> Iterable[list]:
         yield values[start:start + CHUNK]
 
 
-def _plain_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    return {name: _plain(value) for name, value in row.items()
-            if (table, name) not in SECRET_COLUMNS}
+def _plain_row(table: str, row: dict[str, Any], user: User) -> dict[str, Any]:
+    return {name: WITHHELD_MARK if _withheld(table, name, row, user) else _plain(value)
+            for name, value in row.items() if (table, name) not in SECRET_COLUMNS}
+
+
+def _withheld(table: str, column: str, row: dict[str, Any], user: User) -> bool:
+    """Whether a value is someone else's words about the person (see :data:`WITHHELD`)."""
+    if (table, column) not in WITHHELD or row[column] is None:
+        return False
+    author = WITHHELD[(table, column)]
+    if author is None:
+        return True
+    if author == "closed_by_role":
+        return row[author] != user.role.value
+    return row[author] != user.id
 
 
 def _plain(value: Any) -> Any:

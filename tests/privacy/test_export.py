@@ -93,9 +93,15 @@ def test_the_resident_gets_a_row_of_every_kind_and_no_secret(client, people):
     assert len(tables["visits"]) == 3
     about = {entry["action"] for entry in data["audit_entries_about_you"]}
     assert {"resident.register", "test.resident"} <= about
-    for value in (*w.RESIDENT_SECRETS.values(), w.TEXTS["visit_note"], w.TEXTS["concern_note"],
-                  w.TEXTS["referrer"], w.TEXTS["consent_by"]):
+    for value in (*w.RESIDENT_SECRETS.values(), w.TEXTS["cancel_reason"], w.TEXTS["consent_by"]):
         assert value in body
+    # What others wrote about them is withheld (PRODUCT.md §3), its row still listed.
+    for value in (w.TEXTS["visit_note"], w.TEXTS["concern"], w.TEXTS["concern_note"],
+                  w.TEXTS["call_note"], w.TEXTS["referrer"], w.TEXTS["referral_reason"],
+                  w.TEXTS["match_reason"], "rosalinde@example.org"):
+        assert value not in body
+    assert tables["visit_logs"][0]["note"] == export.WITHHELD_MARK
+    assert tables["visit_logs"][0]["mood"] == "good"
     # Secrets: the password hash, the session and reset token hashes are never exported.
     assert people.resident.password_hash not in body
     assert "password_hash" not in tables["users"][0]
@@ -114,6 +120,9 @@ def test_the_volunteer_gets_their_vetting_and_pairs_but_never_the_residents_addr
     for name in ("volunteer_profiles", "vetting_steps", "matches", "visits", "visit_logs"):
         assert tables.get(name), f"the volunteer's export has no {name}"
     assert "calendar_token" not in tables["volunteer_profiles"][0]
+    # Their own words are theirs: the visit note they wrote, the concern they raised.
+    assert w.TEXTS["visit_note"] in body and w.TEXTS["concern"] in body
+    assert w.TEXTS["concern_note"] not in body  # an agent's note
     assert "k" * 43 not in body
     for value in (w.RESIDENT_SECRETS["address"], w.RESIDENT_SECRETS["phone"],
                   w.RESIDENT_SECRETS["email"], w.RESIDENT_SECRETS["last_name"],
