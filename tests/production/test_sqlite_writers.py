@@ -90,8 +90,9 @@ def test_twenty_writers_for_ten_seconds_never_see_database_is_locked(writers_app
         mode = db.session.connection().exec_driver_sql("PRAGMA journal_mode").scalar()
         timeout = db.session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
         keys = db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
+        mapped = db.session.connection().exec_driver_sql("PRAGMA mmap_size").scalar()
         db.session.remove()
-    assert (mode, keys) == ("wal", 1) and timeout >= 5000
+    assert (mode, keys) == ("wal", 1) and timeout >= 5000 and mapped > 0
 
 
 def test_control_the_same_load_in_deferred_transactions_does_fail(writers_app):
