@@ -9,6 +9,8 @@ Usage:
               bench_load). The data are built by :mod:`bench.scale_data` (20,000 residents,
               12,000 volunteers, 200,000 visits; about a minute) unless --reuse finds them.
   --seconds   how long each scenario drives the server (at most 30).
+  --costs N   instead, time each page N times in process, one request at a time: the least
+              time is the page's CPU cost, comparable with hello's even on a busy machine.
 
 For each database, each number of gunicorn workers (``deploy/gunicorn.conf.py``, 4 threads a
 worker) and each number of concurrent clients, the scenarios run one after the other:
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import statistics
@@ -279,6 +282,52 @@ def run(databases: list[str], workers: list[int], clients: list[int], seconds: f
     return results
 
 
+def costs(url: str, scenarios: dict, repeat: int, log) -> list[dict]:
+    """Each page in process, alone: the least and median time of ``repeat`` requests, and SQL
+    statements per request. The least time is what the page costs in CPU when nothing else runs,
+    so the ratio to hello's holds on a busy machine, where throughput figures do not."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    os.environ["BENCH_DATABASE_URL"] = url
+    app = bench_app()
+    logging.getLogger("voisinage").handlers.clear()
+    logging.getLogger("voisinage").propagate = False
+    with app.app_context():
+        engine = db.engine
+    statements = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(_conn, _cursor, statement, *_args):
+        if not statement.startswith("BEGIN"):
+            statements[0] += 1
+
+    rows, hello = [], None
+    for scenario, (email, paths) in scenarios.items():
+        client = app.test_client()
+        if email:
+            token = _CSRF.search(client.get("/connexion").get_data(as_text=True)).group(1)
+            client.post("/connexion", data={"csrf_token": token, "email": email,
+                                            "password": scale_data.PASSWORD})
+        for path in paths:
+            client.get(path)
+            times, statements[0] = [], 0
+            for _ in range(repeat):
+                began = time.perf_counter()
+                status = client.get(path).status_code
+                times.append((time.perf_counter() - began) * 1000)
+            least = min(times)
+            hello = least if scenario == "hello" else hello
+            row = {"scenario": scenario, "path": path, "status": status,
+                   "least_ms": round(least, 2), "median_ms": round(statistics.median(times), 2),
+                   "statements": statements[0] // repeat,
+                   "cost_vs_hello": round(least / hello, 1) if hello else None}
+            log(" ".join(f"{k}={v}" for k, v in row.items()))
+            rows.append(row)
+    return rows
+
+
 COLUMNS = ("database", "workers", "clients", "scenario", "path", "requests", "rps", "p50_ms",
            "p95_ms", "p99_ms", "errors", "ratio_to_hello")
 
@@ -325,6 +374,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", default="10,50", help="comma-separated client counts")
     parser.add_argument("--only", help="run only the scenarios matching this (hello always)")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--costs", type=int, metavar="N", default=0,
+                        help="instead: time each page N times in process, alone (CPU cost)")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 30:
         parser.error("--seconds must be more than 0 and at most 30")
@@ -337,6 +388,13 @@ def main(argv: list[str] | None = None) -> None:
 
     log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
         "(shared with other work: figures are indicative)")
+    if args.costs:
+        for url in args.database or list(DEFAULT_DATABASES):
+            ensure_data(make_app(url), build=prepare_database(url, rebuild=False), seed=2026,
+                        log=log)
+            log(f"in process, {args.costs} requests a page: {url}")
+            costs(url, accounts(url), args.costs, print)
+        return
     results = run(args.database or list(DEFAULT_DATABASES),
                   [int(w) for w in args.workers.split(",")],
                   [int(c) for c in args.clients.split(",")], args.seconds, args.only,
