@@ -10,6 +10,7 @@ searches the captured text.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 from datetime import timedelta
@@ -19,7 +20,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.logs import JsonFormatter
-from app.models import OutboxMessage, Visit, utcnow
+from app.models import OutboxMessage, User, Visit, utcnow
 from app.notifications import worker
 from app.security.sessions import SESSION_KEY
 from tests.factories import LoggingClient, csrf_token
@@ -78,8 +79,6 @@ class Capture:
 
 def _variants(value: str) -> set[str]:
     """The value as typed, JSON-escaped, and without spaces (phone numbers)."""
-    import json
-
     return {value, json.dumps(value)[1:-1], value.replace(" ", ""), value.lower()}
 
 
@@ -125,8 +124,6 @@ def test_journeys_leave_no_secret_in_the_logs(app, world, place):
         walk(client, "resident", resident_steps(towns, email=email, address=ADDRESS,
                                                 phone=PHONE, postcode="64000"))
         assert send(client, "resident", PASSWORD).status_code == 303
-        from app.models import User
-
         user = db.session.scalar(select(User).where(User.email == email))
         db.session.rollback()
         # A failed login, a reset, a good login, a password change, a profile change.

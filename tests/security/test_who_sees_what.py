@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 from html import unescape
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -284,3 +285,20 @@ def test_emails_and_sms_of_a_whole_pair_life_follow_the_table(app, place):
     assert {"match_proposed", "match_approved"} <= {kind for _, kind in kinds}
     assert ("sms", "match_approved") in kinds
     assert not problems, "\n".join(problems)
+
+
+def test_no_message_template_reads_anyone_s_address_or_phone():
+    """Every e-mail and SMS template, even those no journey above sends: none prints a person's
+    address or phone (the collectivité's own number aside), whatever the pair's state."""
+    root = Path(__file__).resolve().parents[2] / "templates"
+    reading = re.compile(r"\b(address|phone|postcode)\b")
+    found = []
+    for template in sorted([*root.glob("emails/*.txt"), *root.glob("sms/*.txt")]):
+        for n, line in enumerate(template.read_text().splitlines(), 1):
+            for expression in re.findall(r"{{(.*?)}}|{%(.*?)%}", line):
+                code = re.sub(r"\"[^\"]*\"|'[^']*'", "", " ".join(expression))  # text aside
+                code = re.sub(r"phone=config\.ORGANISATION_PHONE|organisation\.phone", "", code)
+                if reading.search(code):
+                    found.append(f"{template.relative_to(root)}:{n}: {line.strip()}")
+    assert len(list(root.glob("emails/*.txt"))) >= 10
+    assert not found, "\n".join(found)
