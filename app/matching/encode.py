@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,9 +26,7 @@ class Vocabulary:
     @classmethod
     def of(cls, sets: Iterable[frozenset[str]]) -> Vocabulary:
         """Vocabulary of every word in `sets`, sorted so that bit positions are deterministic."""
-        words: set[str] = set()
-        for s in sets:
-            words.update(s)
+        words: set[str] = set().union(*sets)
         return cls({w: i for i, w in enumerate(sorted(words))})
 
     @property
@@ -38,24 +37,30 @@ class Vocabulary:
     def bitsets(self, sets: Sequence[frozenset[str]]) -> NDArray[np.uint64]:
         """Bitsets of shape (len(sets), n_words); unknown words are ignored."""
         n_words = self.n_words
-        out = np.zeros((len(sets), n_words), dtype=np.uint64)
-        cache: dict[frozenset[str], list[int]] = {}  # many people share the same set
-        for row, s in enumerate(sets):
-            words = cache.get(s)
-            if words is None:
-                words = [0] * n_words
-                for w in s:
-                    i = self.index.get(w)
-                    if i is not None:
-                        words[i >> 6] |= 1 << (i & 63)
-                cache[s] = words
-            out[row] = words
-        return out
+        cache: dict[frozenset[str], tuple[int, ...]] = {}  # many people share the same set
+
+        def words_of(s: frozenset[str]) -> tuple[int, ...]:
+            words = [0] * n_words
+            for w in s:
+                i = self.index.get(w)
+                if i is not None:
+                    words[i >> 6] |= 1 << (i & 63)
+            cache[s] = tuple(words)
+            return cache[s]
+
+        rows = [cache.get(s) or words_of(s) for s in sets]
+        return np.array(rows, dtype=np.uint64).reshape(len(sets), n_words)
 
 
 def slot_masks(sets: Sequence[frozenset[str]]) -> NDArray[np.int64]:
     """21-bit slot masks; slots must already be valid (see problem.py)."""
-    return np.fromiter((sum(SLOT_BIT[s] for s in slots) for slots in sets), dtype=np.int64, count=len(sets))
+    bit = SLOT_BIT.__getitem__
+    return np.fromiter((sum(map(bit, slots)) for slots in sets), dtype=np.int64, count=len(sets))
+
+
+def column(items: Sequence[object], name: str, dtype: type) -> NDArray:
+    """One attribute of every item as a numpy array."""
+    return np.fromiter(map(attrgetter(name), items), dtype=dtype, count=len(items))
 
 
 @dataclass(frozen=True)
@@ -97,28 +102,32 @@ def encode(
     residents: Sequence[Resident], volunteers: Sequence[Volunteer]
 ) -> tuple[ResidentTable, VolunteerTable]:
     """Column tables of both sides, with shared language and interest vocabularies."""
-    languages = Vocabulary.of([r.languages for r in residents] + [v.languages for v in volunteers])
-    interests = Vocabulary.of([r.interests for r in residents] + [v.interests for v in volunteers])
+    r_slots, v_slots = [r.slots for r in residents], [v.slots for v in volunteers]
+    r_lang, v_lang = [r.languages for r in residents], [v.languages for v in volunteers]
+    r_int, v_int = [r.interests for r in residents], [v.interests for v in volunteers]
+    languages = Vocabulary.of(r_lang + v_lang)
+    interests = Vocabulary.of(r_int + v_int)
+    gender_code = GENDER_CODE.__getitem__
     rt = ResidentTable(
         ids=[r.id for r in residents],
-        lat=np.array([r.lat for r in residents], dtype=np.float64),
-        lon=np.array([r.lon for r in residents], dtype=np.float64),
-        slots=slot_masks([r.slots for r in residents]),
-        languages=languages.bitsets([r.languages for r in residents]),
-        interests=interests.bitsets([r.interests for r in residents]),
-        gender_pref=np.array([GENDER_CODE[r.volunteer_gender] for r in residents], dtype=np.int8),
-        waiting_days=np.array([r.waiting_days for r in residents], dtype=np.int64),
+        lat=column(residents, "lat", np.float64),
+        lon=column(residents, "lon", np.float64),
+        slots=slot_masks(r_slots),
+        languages=languages.bitsets(r_lang),
+        interests=interests.bitsets(r_int),
+        gender_pref=np.fromiter(map(gender_code, map(attrgetter("volunteer_gender"), residents)), np.int8, len(residents)),
+        waiting_days=column(residents, "waiting_days", np.int64),
     )
     vt = VolunteerTable(
         ids=[v.id for v in volunteers],
-        lat=np.array([v.lat for v in volunteers], dtype=np.float64),
-        lon=np.array([v.lon for v in volunteers], dtype=np.float64),
-        slots=slot_masks([v.slots for v in volunteers]),
-        languages=languages.bitsets([v.languages for v in volunteers]),
-        interests=interests.bitsets([v.interests for v in volunteers]),
-        gender=np.array([GENDER_CODE[v.gender] for v in volunteers], dtype=np.int8),
-        capacity=np.array([v.capacity for v in volunteers], dtype=np.int64),
-        max_km=np.array([v.max_km for v in volunteers], dtype=np.float64),
+        lat=column(volunteers, "lat", np.float64),
+        lon=column(volunteers, "lon", np.float64),
+        slots=slot_masks(v_slots),
+        languages=languages.bitsets(v_lang),
+        interests=interests.bitsets(v_int),
+        gender=np.fromiter(map(gender_code, map(attrgetter("gender"), volunteers)), np.int8, len(volunteers)),
+        capacity=column(volunteers, "capacity", np.int64),
+        max_km=column(volunteers, "max_km", np.float64),
     )
     return rt, vt
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .encode import column
 from .model import GENDERS, SLOTS, InvalidProblem, Resident, Volunteer
 
 _SLOT_SET = frozenset(SLOTS)
@@ -48,7 +49,7 @@ def _check_slots(kind: str, items: Sequence[Resident] | Sequence[Volunteer]) -> 
 
 
 def _check_range(kind: str, items: Sequence[Any], field: str, low: float, high: float, rule: str) -> None:
-    values = np.array([getattr(item, field) for item in items], dtype=np.float64)
+    values = column(items, field, np.float64)
     bad = ~((values >= low) & (values <= high))  # also catches NaN
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
