@@ -72,7 +72,7 @@ def site(browser, database_template, tmp_path_factory) -> Iterator[Site]:
         db.session.close()  # the server writes too: hold no lock (see tests/test_concurrency.py)
         try:
             with LiveServer(url, workers=2, threads=4) as server:
-                site = Site(server.url, browser, objects, app)
+                site = Site(server, browser, objects, app)
                 yield site
                 site.close()
         finally:
@@ -87,8 +87,10 @@ def offsite(site) -> Iterator[None]:
     """Fails the test when any page it drove asked for anything but 127.0.0.1."""
     start = len(site.requests)
     yield
-    hosts = {urlsplit(u).hostname for u in site.requests[start:] if not u.startswith("data:")}
-    assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
+    made = [u for u in site.requests[start:] if not u.startswith("data:")]
+    assert made, "no request was recorded: the recorder is not listening"
+    hosts = {urlsplit(u).hostname for u in made}
+    assert hosts == {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ the control cannot be reached within :data:`MAX_TABS` presses.
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page
 
 MAX_TABS = 150
@@ -75,7 +77,7 @@ def pick(page: Page, label: str, option: str) -> None:
     assert chosen.startswith(option), f"{label}: {chosen!r} chosen, not {option!r}"
 
 
-def press(page: Page, button: str) -> int:
+def press(page: Page, button: str | re.Pattern) -> int:
     """Tab to a button and press Enter; the status of the page it leads to."""
     tab_to(page, page.get_by_role("button", name=button, exact=True))
     with page.expect_navigation() as navigation:
@@ -83,14 +85,14 @@ def press(page: Page, button: str) -> int:
     return navigation.value.status
 
 
-def follow(page: Page, link: str) -> None:
+def follow(page: Page, link: str | re.Pattern) -> None:
     """Tab to a link and press Enter."""
     tab_to(page, page.get_by_role("link", name=link, exact=True))
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
 
-def send(page: Page, button: str) -> None:
+def send(page: Page, button: str | re.Pattern) -> None:
     """Press a form's button; the answer is a page, not the form back with errors."""
     status = press(page, button)
     summary = page.locator(".error-summary, .notice-error")

@@ -33,6 +33,7 @@ from app.models import (
 from app.services import campaigns
 from app.services.demo import DEMO_PASSWORD
 from app.services.demo.data import DOMAIN
+from tests.live import LiveServer
 
 #: The demo account each role logs in with (``None``: not logged in).
 ACCOUNTS: dict[str, str | None] = {
@@ -48,8 +49,9 @@ DESKTOP = {"width": 1280, "height": 900}
 class Site:
     """A served demo site; :meth:`page` gives a page logged in as a role, made once per module."""
 
-    def __init__(self, url: str, browser: Browser, objects: dict[str, str], app: Flask):
-        self.url = url
+    def __init__(self, server: LiveServer, browser: Browser, objects: dict[str, str], app: Flask):
+        self.server = server
+        self.url = server.url
         self.browser = browser
         self.objects = objects
         self.app = app
