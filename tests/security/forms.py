@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html import unescape as html_unescape
@@ -280,30 +281,33 @@ def _links(html: str) -> list[str]:
     return re.findall(r'<a [^>]*href="(/[^"#]*)', html)
 
 
-def _crawl(app, browser: Browser, start: list[str], found: dict, role: str) -> None:
+def crawl(app, browser: Browser, start: list[str], skip: re.Pattern = SKIP,
+          per_rule: int = PER_RULE) -> Iterator[tuple[str, object]]:
+    """(path, response) of every page with a 200 reachable from ``start`` through links, at
+    most ``per_rule`` URLs of each rule, none whose path ``skip`` matches."""
     adapter = app.url_map.bind("voisinage.test")
     seen: set[str] = set()
-    per_rule: dict[str, int] = {}
+    opened: dict[str, int] = {}
     queue = list(start)
     while queue:
         url = queue.pop(0)
         path = urlsplit(url).path
-        if url in seen or SKIP.search(path):
+        if url in seen or skip.search(path):
             continue
         seen.add(url)
         try:
             rule, _ = adapter.match(path, method="GET", return_rule=True)
         except HTTPException:
             continue
-        if per_rule.get(rule.rule, 0) >= PER_RULE:
+        if rule.endpoint == "static" or opened.get(rule.rule, 0) >= per_rule:
             continue
-        per_rule[rule.rule] = per_rule.get(rule.rule, 0) + 1
+        opened[rule.rule] = opened.get(rule.rule, 0) + 1
         response = browser.get(url)
-        if response.status_code != 200 or response.mimetype != "text/html":
+        if response.status_code != 200:
             continue
-        html = response.get_data(as_text=True)
-        _collect(app, role, url, html, found)
-        queue.extend(html_unescape(link) for link in _links(html))
+        yield path, response
+        if response.mimetype == "text/html":
+            queue.extend(html_unescape(link) for link in _links(response.get_data(as_text=True)))
 
 
 def _collect(app, role: str, page: str, html: str, found: dict[tuple, Form]) -> None:
@@ -338,7 +342,9 @@ def discover(app, cast: Cast, place) -> list[Form]:
     found: dict[tuple, Form] = {}
     start = cast.start + page_urls(app, cast.world.a.ids)
     for role, user in cast.people.items():
-        _crawl(app, Browser(app, user), start, found, role)
+        for path, response in crawl(app, Browser(app, user), start):
+            if response.mimetype == "text/html":
+                _collect(app, role, path, response.get_data(as_text=True), found)
     for url, html in signup_pages(app, place):
         _collect(app, "anonymous", url, html, found)
     return list(found.values())

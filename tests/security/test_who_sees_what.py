@@ -12,15 +12,14 @@ services, and every e-mail and SMS queued at each step is checked the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from html import unescape
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import phonenumbers
 import pytest
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.models import (
@@ -39,7 +38,7 @@ from app.models import (
 from app.models.availability import mask_from_slots
 from app.services import accounts, pairs, visits
 from tests import factories
-from tests.security.forms import page_urls
+from tests.security.forms import crawl, page_urls
 from tests.security.world import Browser, make_world
 
 S = MatchStatus
@@ -162,37 +161,14 @@ class Cast:
         return {key for key, forms in self.markers.items() if any(f in text for f in forms)}
 
 
-#: Followed links never end the session or switch the language.
+#: Followed links never end the session or switch the language; exports and feeds are read.
 SKIP = re.compile(r"^/(deconnexion|langue)")
-PER_RULE = 6
 
 
-def crawl(app, browser: Browser, start: list[str]) -> list[tuple[str, str]]:
+def texts(app, browser: Browser, start: list[str]) -> Iterator[tuple[str, str]]:
     """(path, text) of every page, export and feed reachable from ``start`` (a few per rule)."""
-    adapter = app.url_map.bind("voisinage.test")
-    seen, per_rule, texts = set(), {}, []
-    queue = list(start)
-    while queue:
-        url = queue.pop(0)
-        path = urlsplit(url).path
-        if url in seen or SKIP.search(path) or path.startswith("/static/"):
-            continue
-        seen.add(url)
-        try:
-            rule, _ = adapter.match(path, method="GET", return_rule=True)
-        except HTTPException:
-            continue
-        if per_rule.get(rule.rule, 0) >= PER_RULE:
-            continue
-        per_rule[rule.rule] = per_rule.get(rule.rule, 0) + 1
-        response = browser.get(url)
-        if response.status_code != 200:
-            continue
-        body = unescape(response.get_data(as_text=True))
-        texts.append((path, body))
-        if response.mimetype == "text/html":
-            queue.extend(re.findall(r'<a [^>]*href="(/[^"#]*)', body))
-    return texts
+    for path, response in crawl(app, browser, start, skip=SKIP, per_rule=6):
+        yield path, unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -213,7 +189,7 @@ def test_pages_exports_and_feeds_show_each_person_only_what_the_table_allows(app
         if role == "volunteer":
             own_feed.append(f"/benevole/agenda/{user.volunteer_profile.calendar_token}.ics")
         seen, may = set(), cast.expected(role, state)
-        for path, text in crawl(app, Browser(app, user), own_feed):
+        for path, text in texts(app, Browser(app, user), own_feed):
             found = cast.found_in(text)
             seen |= found
             extra = {(state, data) for r, data in RIGHT_OF_ACCESS.get(path, ()) if r == role}
