@@ -43,6 +43,21 @@ availability grids rarely are); solving spatial tiles first (4x faster first sol
 repairs across tile borders then cost more than they saved); scipy's
 min_weight_full_bipartite_matching (22 s on the first E' alone); warm-starting OR-Tools by
 reduced costs (within noise). OR-Tools does not release the GIL, so threads do not help either.
+
+Kept: numbering the nodes along a Z-order curve of their points (solve_restricted), a third
+less CPU in OR-Tools for the same optimum; profiling shows its time in Discharge and Relabel
+(no global price update is exposed to Python), so memory locality is what node order buys.
+Measured again and dropped (CPU seconds, loaded machine, first E' of 803,000 pairs, 2.6-3 s):
+a warm start with the exact optimal duals as node potentials on an explicit source and sink
+network (no gain: every cost-scaling phase re-saturates the admissible arcs); costs divided by
+100 (no gain); 4x4 spatial tiles (1.2-1.8 s for the 16, but the ~5,300 violated pairs across
+borders give a repair region of nearly every volunteer, i.e. a full solve) and shifted-window
+passes with the rest fixed (three passes still 0.008 % below the optimum, not certifiable);
+keeping per volunteer only its best 2-3 x capacity pairs by s - u_r (first solve 2.2-2.5 s,
+but 200 to 36,000 violations to repair); a first E' of 2-6 pairs per resident, a 16-24 wide
+price table or fewer price rounds (each saves a little on prices or on the first solve and
+loses more on repairs); reverse Cuthill-McKee numbering (slower than Z-order). OR-Tools'
+linear_sum_assignment crashes on sides of unequal size (version 9.15), so it was not tried.
 """
 
 from __future__ import annotations
