@@ -1,5 +1,6 @@
 """The audit itself: on a page made of known faults it reports each of them (so a clean walk
-means something). No server: the page is written into the browser."""
+means something); no server, the page is written into the browser. And a missing Chromium
+skips the browser tests, except in CI where it fails them."""
 
 from __future__ import annotations
 
@@ -34,3 +35,14 @@ def test_the_audit_reports_every_known_fault(browser):
                      "axe color-contrast", "axe html-has-lang", "axe document-title",
                      "at 360 px", "at 320 px", "text 200 %: text cut", "does not grow"]:
         assert expected in problems, f"{expected!r} not reported in:\n{problems}"
+
+
+def test_a_missing_browser_skips_here_and_fails_in_ci(monkeypatch):
+    from tests.browser.conftest import _missing
+
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        _missing("/usr/bin/chromium not found")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI: browser tests need Debian's Chromium"):
+        _missing("/usr/bin/chromium not found")
