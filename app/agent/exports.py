@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from app import vocabulary
 from app.agent import bp, scope
 from app.agent.forms import RESIDENT_STATES
-from app.agent.residents import filter_form, resident_rows
+from app.agent.resident_list import resident_rows
+from app.agent.residents import filter_form
 from app.agent.vetting import filters
 from app.agent.vetting_list import STEP_COUNT, volunteer_rows
 from app.extensions import db

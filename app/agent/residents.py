@@ -1,24 +1,18 @@
 """Agent console: the territory's residents — list, record, registration, edit, pause, resume, close.
 
-The state of a request (waiting, proposed, active, paused, closed) is read from its status and
-its live pair (PRODUCT.md §1), in Python for one record and in SQL for the list, both from
-:data:`PAIR_STATES`. The list costs the same three queries whatever the page size: the
-territory's neighbourhoods (for the filter), the counts by state, and the page of rows with
-every column it prints (no relationship is loaded per row).
+The list's queries are in :mod:`app.agent.resident_list`: the territory's neighbourhoods (for
+the filter), the counts by state, the page's ids and its rows, whatever the page size.
 """
 
 from __future__ import annotations
 
-import enum
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from app.agent import bp, scope
@@ -31,16 +25,23 @@ from app.agent.forms import (
     ResidentFilterForm,
     ResidentRegistrationForm,
 )
-from app.agent.rows import PersonRow, people_scoped
+from app.agent.resident_list import (
+    PAGE_SIZE,
+    STILL_WAITING,
+    ResidentFilters,
+    ResidentState,
+    neighbourhood_choices,
+    resident_rows,
+    state_counts,
+    state_of,
+)
 from app.extensions import db
 from app.forms.rendering import form_page, refused
 from app.models import (
-    Commune,
     Concern,
     ConsentRecord,
     Match,
     MatchStatus,
-    Neighbourhood,
     RequestStatus,
     ResidentProfile,
     User,
@@ -54,213 +55,11 @@ from app.services import audit, referral_handling, requests
 from app.services.errors import DomainError
 from app.services.scope import communes_of, territory_of_resident
 
-#: Rows on a page of the list.
-PAGE_SIZE = 25
-
-
-class ResidentState(str, enum.Enum):
-    """Where a request stands, as the agents' list files it."""
-
-    WAITING = "waiting"
-    PROPOSED = "proposed"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
-#: The state an open request takes from its live pair; an open request with none is waiting.
-#: A pair paused by its members keeps the resident matched, so it counts as active.
-PAIR_STATES = {
-    MatchStatus.PROPOSED: ResidentState.PROPOSED, MatchStatus.APPROVED: ResidentState.PROPOSED,
-    MatchStatus.ACTIVE: ResidentState.ACTIVE, MatchStatus.PAUSED: ResidentState.ACTIVE,
-}
-#: States in which the person still waits for a volunteer (their waiting time means something).
-STILL_WAITING = (ResidentState.WAITING, ResidentState.PROPOSED)
-#: Order of the states in the default sort: those still waiting first.
-STATE_ORDER = {ResidentState.WAITING: 0, ResidentState.PROPOSED: 0, ResidentState.ACTIVE: 1,
-               ResidentState.PAUSED: 2, ResidentState.CLOSED: 3}
-
-
-def state_of(status: RequestStatus, pair_status: MatchStatus | None) -> ResidentState:
-    """The state of one request, from its status and the status of its live pair, if any."""
-    if status is RequestStatus.CLOSED:
-        return ResidentState.CLOSED
-    if status is RequestStatus.PAUSED:
-        return ResidentState.PAUSED
-    return PAIR_STATES.get(pair_status, ResidentState.WAITING)
-
-
-def _state_sql(pair_status):
-    """The same rule as :func:`state_of`, as a SQL expression giving the state's value."""
-    by_pair = [(pair_status.in_([m for m, s in PAIR_STATES.items() if s is state]), state.value)
-               for state in (ResidentState.PROPOSED, ResidentState.ACTIVE)]
-    return case(
-        (ResidentProfile.status == RequestStatus.CLOSED, ResidentState.CLOSED.value),
-        (ResidentProfile.status == RequestStatus.PAUSED, ResidentState.PAUSED.value),
-        *by_pair,
-        else_=ResidentState.WAITING.value,
-    )
-
 
 @bp.context_processor
 def _console_labels() -> dict:
     """The label tables of the residents, referrals and vetting pages."""
     return {"console_labels": CONSOLE_LABELS}
-
-
-# The list --------------------------------------------------------------------------------------
-
-#: A search made only of these characters is one phone number, spaces and all.
-PHONE_LIKE = re.compile(r"[\d\s.+()-]+")
-
-
-def search_words(text: str | None) -> tuple[str, ...]:
-    """The words of a search (at most 6); a phone number typed with spaces stays one word."""
-    text = (text or "").strip()
-    if PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 3:
-        return (text,)
-    return tuple(text.split()[:6])
-
-
-@dataclass
-class ResidentFilters:
-    """What the list shows: search words, state, neighbourhood, least waiting days, sort, page."""
-
-    words: tuple[str, ...] = ()
-    state: ResidentState | None = None
-    neighbourhood_id: uuid.UUID | None = None
-    min_wait: int | None = None
-    sort: str = "attente"
-    page: int = 1
-
-    @classmethod
-    def from_form(cls, form: ResidentFilterForm) -> ResidentFilters:
-        """The valid filters of the form; a refused one is left out (its message is shown)."""
-        def ok(field):
-            return field.data and not field.errors
-        return cls(
-            words=search_words(form.q.data) if ok(form.q) else (),
-            state=ResidentState(form.etat.data) if ok(form.etat) else None,
-            neighbourhood_id=uuid.UUID(form.quartier.data) if ok(form.quartier) else None,
-            min_wait=int(form.attente.data) if ok(form.attente) else None,
-            sort=form.tri.data if ok(form.tri) else "attente",
-            page=form.page.data if ok(form.page) else 1,
-        )
-
-
-@dataclass(frozen=True)
-class ResidentRow(PersonRow):
-    """One line of the list (and of the export)."""
-
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    phone: str | None
-    email: str | None
-    commune: str
-    neighbourhood: str
-    state: ResidentState
-    waiting_since: datetime
-    created_at: datetime
-    visit_kind: object
-    by_agent: bool
-
-    @property
-    def waiting_days(self) -> int | None:
-        """Days waited so far, for a person still without a volunteer."""
-        return waiting_days(self.waiting_since) if self.state in STILL_WAITING else None
-
-
-def contains(column, word: str):
-    """Case-insensitive "contains", escaping LIKE's wildcards.
-
-    ``lower()`` folds every letter on PostgreSQL but only ASCII ones on SQLite, so the word as
-    typed is tried as well ("Élise" finds "Élise" on both).
-    """
-    return or_(func.lower(column).contains(word.lower(), autoescape=True),
-               column.contains(word, autoescape=True))
-
-
-def person_matches(word: str):
-    """Condition: the person's name, e-mail or phone contains the word."""
-    conditions = [contains(User.first_name, word), contains(User.last_name, word),
-                  contains(User.email, word)]
-    digits = "".join(c for c in word if c.isdigit())
-    if len(digits) >= 3 and PHONE_LIKE.fullmatch(word):
-        # Phones are stored as +33612345678: "06 12 34" is searched as "612 34" without the 0.
-        conditions.append(User.phone.contains(digits.removeprefix("0"),
-                                              autoescape=True))
-    return or_(*conditions)
-
-
-def _resident_select(tid: uuid.UUID | None, filters: ResidentFilters, *columns,
-                     places: bool = True):
-    """The residents of the territory matching every filter but the state, with their state.
-
-    ``places``: join the neighbourhood, the commune and the user, for the columns that print
-    them (the counts need none of them: every resident has a place, and erased accounts are
-    left out by their ids).
-    """
-    live = (select(Match.resident_id, Match.status)
-            .where(Match.status.in_(MatchStatus.live())).subquery("live"))
-    state = _state_sql(live.c.status).label("state")
-    stmt = people_scoped(select(*columns, state).select_from(ResidentProfile),
-                         ResidentProfile.neighbourhood_id, ResidentProfile.user_id, tid,
-                         join_users=places or bool(filters.words))
-    if places:
-        stmt = (stmt.join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
-                .join(Commune, Commune.insee_code == Neighbourhood.commune_insee))
-    stmt = stmt.outerjoin(live, live.c.resident_id == ResidentProfile.id)
-    for word in filters.words:
-        stmt = stmt.where(person_matches(word))
-    if filters.neighbourhood_id:
-        stmt = stmt.where(ResidentProfile.neighbourhood_id == filters.neighbourhood_id)
-    if filters.min_wait:
-        cutoff = utcnow() - timedelta(days=filters.min_wait)
-        stmt = stmt.where(state.in_([s.value for s in STILL_WAITING]),
-                          ResidentProfile.waiting_since <= cutoff)
-    return stmt, state
-
-
-def state_counts(tid: uuid.UUID | None, filters: ResidentFilters) -> dict[ResidentState, int]:
-    """How many residents each state holds, under the other filters (one query)."""
-    stmt, state = _resident_select(tid, filters, func.count().label("n"), places=False)
-    counts = {s: 0 for s in ResidentState}
-    for n, value in db.session.execute(stmt.group_by(state)).all():
-        counts[ResidentState(value)] = n
-    return counts
-
-
-def resident_rows(tid: uuid.UUID | None, filters: ResidentFilters,
-                  limit: int | None = None) -> list[ResidentRow]:
-    """The residents under every filter, sorted (one query); a page of them with ``limit``."""
-    stmt, state = _resident_select(
-        tid, filters, ResidentProfile.id, User.first_name, User.last_name, User.phone, User.email,
-        Commune.name, Neighbourhood.name, ResidentProfile.waiting_since, ResidentProfile.created_at,
-        ResidentProfile.visit_kind, ResidentProfile.registered_by_id.is_not(None))
-    if filters.state:
-        stmt = stmt.where(state == filters.state.value)
-    order = case(*((state == s.value, rank) for s, rank in STATE_ORDER.items()), else_=9)
-    stmt = stmt.order_by(*{
-        "nom": (func.lower(User.last_name), func.lower(User.first_name)),
-        "recent": (ResidentProfile.created_at.desc(),),
-    }.get(filters.sort, (order, ResidentProfile.waiting_since)), ResidentProfile.id)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset((filters.page - 1) * limit)
-    return [ResidentRow(id=r[0], first_name=r[1], last_name=r[2], phone=r[3], email=r[4],
-                        commune=r[5], neighbourhood=r[6], waiting_since=r[7], created_at=r[8],
-                        visit_kind=r[9], by_agent=bool(r[10]), state=ResidentState(r[11]))
-            for r in db.session.execute(stmt)]
-
-
-def neighbourhood_choices(tid: uuid.UUID | None) -> list[tuple[str, str]]:
-    """The territory's neighbourhoods, as (id, "Name (Commune)") choices."""
-    stmt = (select(Neighbourhood.id, Neighbourhood.name, Commune.name).join(Commune)
-            .order_by(Commune.name, Neighbourhood.name))
-    if tid is not None:
-        stmt = stmt.where(Commune.territory_id == tid)
-    return [(str(nid), name if name == commune else f"{name} ({commune})")
-            for nid, name, commune in db.session.execute(stmt)]
 
 
 def filter_form() -> tuple[ResidentFilterForm, ResidentFilters, bool]:

@@ -23,7 +23,7 @@ from app.agent.forms import (
     VolunteerFilterForm,
     attach_error,
 )
-from app.agent.residents import PAGE_SIZE, search_words
+from app.agent.resident_list import PAGE_SIZE, search_words
 from app.agent.vetting_list import SOON, STEP_COUNT, queue_counts, volunteer_rows
 from app.extensions import db
 from app.models import (

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, true
 
-from app.agent.residents import person_matches
+from app.agent.resident_list import person_matches
 from app.agent.rows import PersonRow, people_scoped
 from app.extensions import db
 from app.models import (
