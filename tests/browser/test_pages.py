@@ -90,3 +90,14 @@ def test_form_with_errors(site, offsite, role, rule):
     if text:
         assert page.input_value(f"#{text}") == MARKER, "the input was not kept"
     assert_accessible(page, keyboard=False)  # the first Tab is checked on the page as it loads
+
+
+def test_the_statement_says_what_the_suite_measures(site, offsite):
+    page = site.page("anonymous")
+    page.goto("/accessibilite")
+    text = page.inner_text("main")
+    for said in ("non conforme", "axe-core", "WCAG 2.1, niveaux A et AA", "320 pixels",
+                 "Aller au contenu", "appelez-nous"):
+        assert said in text, f"the statement no longer says {said!r}"
+    assert page.locator("main a[href^='tel:']").is_visible()
+    assert "Accessibilité : non conforme" in page.inner_text("footer")
