@@ -19,7 +19,8 @@ worker) and each number of concurrent clients, the scenarios run one after the o
   security headers) but touches no table: the ceiling of this server on this machine;
 - ``anonymous``: the public home page;
 - one scenario per role, each client logged in (one login per role, the session cookie shared
-  by its clients): the resident's home and profile; the volunteer's home, pair and calendar;
+  by its clients): the resident's home, then the resident's profile form (two scenarios, so the
+  home's throughput is its own); the volunteer's home, pair and calendar;
   the Pau agent's dashboard and proposals; the administrator's overview.
 
 Each client loops over its role's pages for the given time (the clients are threads of this
@@ -109,7 +110,9 @@ def accounts(url: str) -> dict[str, tuple[str | None, list[str]]]:
     return {
         "hello": (None, [HELLO]),
         "anonymous": (None, ["/"]),
-        "resident": (resident, ["/habitant/", "/habitant/mon-profil"]),
+        # The home alone: the throughput target is about it.
+        "resident": (resident, ["/habitant/"]),
+        "resident-profile": (resident, ["/habitant/mon-profil"]),
         "volunteer": (volunteer, ["/benevole/", f"/benevole/binome/{pair}", "/benevole/agenda"]),
         "agent": (scale_data.PAU_AGENT_EMAIL, ["/agent/", "/agent/propositions"]),
         "admin": (scale_data.ADMIN_EMAIL, ["/admin/"]),
