@@ -5,6 +5,10 @@ form is fuzzed without anyone listing it; a POST rule of the URL map that no cra
 fails the test. Each form gets ``EXAMPLES`` examples, posted by the role whose page showed it,
 with a valid CSRF token (else every answer would be a 400 before the view runs). Hypothesis runs
 derandomized (the same examples on every run, for CI stability) with no deadline.
+
+Cost: about 15 ms of CPU an example (the view and its page), so 68 forms x 300 examples take
+about 5 minutes of CPU per database, shared out in ``PARTS`` tests. ``VOISINAGE_FUZZ_EXAMPLES``
+lowers the count (e.g. for a second database run); ``VOISINAGE_FUZZ_RULES`` picks forms.
 """
 
 from __future__ import annotations
@@ -69,21 +73,27 @@ def quiet_access_log():
     logger.setLevel(level)
 
 
-def test_every_form_survives_fuzzing(app, place, capsys, quiet_access_log):
+#: The forms are shared out among this many tests, so that pytest-xdist runs them on every core;
+#: each has its own database and world, so one part's changes never reach another.
+PARTS = 4
+
+
+@pytest.mark.parametrize("part", range(PARTS))
+def test_every_form_survives_fuzzing(app, place, capsys, quiet_access_log, part):
     cast = add_states(make_world(place), place)
     forms = distinct(discover(app, cast, place))
     missing = sorted(set(post_rules(app)) - {form.rule for form in forms})
     assert not missing, f"POST rules no crawled page offers a form for: {missing}"
     costs = []
     cpu = time.process_time()
-    for form in [form for form in forms if ONLY.search(form.rule)]:
+    for form in [form for form in forms[part::PARTS] if ONLY.search(form.rule)]:
         started = time.perf_counter()
         limiter.reset()
         fuzz(app, Browser(app, cast.people[form.role]), form)
         costs.append((time.perf_counter() - started, form.role, form.rule))
     with capsys.disabled():
         total = sum(cost for cost, *_ in costs)
-        print(f"\nfuzzed {len(costs)} forms x {EXAMPLES} examples in {total:.1f} s "
-              f"({time.process_time() - cpu:.1f} s of CPU); slowest:")
+        print(f"\npart {part}: fuzzed {len(costs)} of {len(forms)} forms x {EXAMPLES} examples "
+              f"in {total:.1f} s ({time.process_time() - cpu:.1f} s of CPU); slowest:")
         for cost, role, rule in sorted(costs, reverse=True)[:5]:
             print(f"  {cost:5.1f} s  {role:10} {rule}")
