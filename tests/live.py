@@ -70,6 +70,7 @@ class LiveServer:
                 [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG),
                  "--workers", str(self.workers), "--threads", str(self.threads),
                  "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                 "--graceful-timeout", "3",
                  f"app:create_app({self.overrides!r})"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
             )
@@ -120,6 +121,8 @@ def serving(*servers: LiveServer) -> Iterator[tuple[LiveServer, ...]]:
             server.wait_ready()
         yield servers
     finally:
+        for server in started:
+            server.process.terminate()  # all at once, then wait for each
         for server in started:
             server.__exit__(None, None, None)
 

@@ -9,6 +9,7 @@ About 20 s (two gunicorn servers of two workers each, started once).
 from __future__ import annotations
 
 import pytest
+import requests
 from requests import Response
 from sqlalchemy import select
 
@@ -60,6 +61,10 @@ def _login(client: Browserless, email: str, password: str = WRONG) -> Response:
 
 def test_sessions_and_login_throttles_are_shared_by_two_hosts(two_hosts, redis_store):
     a, b, email = two_hosts
+
+    # The production gunicorn settings name no server software and no version.
+    banner = requests.get(a.url + "/healthz", timeout=10).headers.get("Server", "")
+    assert "gunicorn" not in banner.lower() and not any(c.isdigit() for c in banner), banner
 
     # A login through A is valid on B; a logout through B ends it on both.
     on_a = _client(a.url, "192.0.2.1")
