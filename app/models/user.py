@@ -109,5 +109,6 @@ class PasswordResetToken(UUIDPrimaryKey, Base):
     used_at: Mapped[datetime | None]
 
 
-#: The statistics page's cache reads the latest change of the table from this index.
-Index("ix_users_updated_at", User.updated_at)
+#: The erased accounts: left out of the console's lists by their ids, and the latest erasure
+#: is part of the statistics cache's data version (logins change updated_at, not this).
+Index("ix_users_anonymised_at", User.anonymised_at)

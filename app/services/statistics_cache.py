@@ -2,10 +2,11 @@
 
 Computing a territory's figures reads every visit of twelve months (about 200 ms on SQLite with
 200,000 visits). Each view first reads a *data version*: the row count and the latest
-``updated_at`` of every table the figures read (one query; each ``max`` is an index lookup and
-each count a walk of the smallest index). The figures are reused while the version, the
-territory and the month are the same; any insert, change or deletion in those tables changes
-the version, so a view is never stale.
+``updated_at`` of every table the figures read (of users, the latest ``anonymised_at``: a
+login changes ``updated_at``, and the figures read only whether an account is erased), in one
+query: each ``max`` is an index lookup and each count a walk of the smallest index. The
+figures are reused while the version, the territory and the month are the same; any insert,
+deletion or change the figures can see changes the version, so a view is never stale.
 
 What the version relies on: every change of these rows goes through SQLAlchemy, whose
 ``onupdate`` stamps ``updated_at`` (ORM and Core statements alike), with the clock of this
@@ -38,8 +39,13 @@ from app.models import (
 )
 from app.services import statistics
 
-#: Every table the figures read (see :mod:`app.services.statistics`).
-SOURCES = (ResidentProfile, VolunteerProfile, Match, Visit, User, Neighbourhood, Commune)
+#: Every table the figures read (see :mod:`app.services.statistics`) and the column that
+#: changes with each change of a row they read: users change ``updated_at`` at each login,
+#: the figures read only whether they are erased.
+SOURCES = ((ResidentProfile, ResidentProfile.updated_at),
+           (VolunteerProfile, VolunteerProfile.updated_at), (Match, Match.updated_at),
+           (Visit, Visit.updated_at), (User, User.anonymised_at),
+           (Neighbourhood, Neighbourhood.updated_at), (Commune, Commune.updated_at))
 #: Entries kept per process: a few territories, and the whole service.
 MAX_ENTRIES = 16
 
@@ -48,11 +54,11 @@ _lock = threading.Lock()
 
 
 def data_version() -> tuple:
-    """(row count, latest ``updated_at``) of every source table, in one query."""
+    """(row count, latest change) of every source table, in one query."""
     columns = []
-    for model in SOURCES:
+    for model, changed in SOURCES:
         columns.append(select(func.count()).select_from(model).scalar_subquery())
-        columns.append(select(func.max(model.updated_at)).scalar_subquery())
+        columns.append(select(func.max(changed)).scalar_subquery())
     return tuple(db.session.execute(select(*columns)).one())
 
 

@@ -8,7 +8,9 @@ touches a step. The upgrade fills it for every volunteer: the latest step of eac
 one no step of the same kind follows (done later, or the same day and recorded later).
 
 The statistics page caches its figures under a version made of each table's row count and
-latest ``updated_at``: indexes on ``updated_at`` make that a lookup, not a scan.
+latest ``updated_at`` (of users: the latest ``anonymised_at``, since logins change
+``updated_at``): these indexes make that a lookup, not a scan. The index on
+``users.anonymised_at`` also finds the erased accounts the console's lists leave out.
 
 Revision ID: 0005_volunteer_next_expiry
 Revises: 0004_audit_retention_purge
@@ -25,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 #: Tables whose latest change the statistics cache reads (app/services/statistics_cache.py).
-UPDATED_AT = ('resident_profiles', 'volunteer_profiles', 'matches', 'visits', 'users')
+UPDATED_AT = ('resident_profiles', 'volunteer_profiles', 'matches', 'visits')
 
 BACKFILL = """
     UPDATE volunteer_profiles SET next_expiry = (
@@ -46,9 +48,13 @@ def upgrade():
     for table in UPDATED_AT:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(f'ix_{table}_updated_at', ['updated_at'], unique=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('ix_users_anonymised_at', ['anonymised_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('ix_users_anonymised_at')
     for table in UPDATED_AT:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(f'ix_{table}_updated_at')

@@ -294,6 +294,15 @@ def test_a_second_view_reuses_the_figures_and_any_change_is_seen(client, world, 
     db.session.delete(first)
     db.session.commit()
     assert visits_shown(client) == 4 and len(computed) == 4  # deleted: the count changed
+    # A login changes the user's updated_at, not the figures; an erasure changes them.
+    client.logout()
+    client.login(*agent)
+    visits_shown(client)
+    assert len(computed) == 4
+    world["r3"].user.anonymised_at = utcnow()
+    db.session.commit()
+    visits_shown(client)
+    assert len(computed) == 5
 
 
 def test_the_cache_can_be_turned_off(app, client, world, agent, monkeypatch):
