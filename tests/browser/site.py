@@ -101,7 +101,8 @@ def seed_objects() -> dict[str, str]:
     pau = agent.territory_id
     in_pau = (select(Neighbourhood.id).join(Commune).where(Commune.territory_id == pau)
               .scalar_subquery())
-    resident = _one(select(ResidentProfile).join(User, ResidentProfile.user_id == User.id).where(User.email == ACCOUNTS["resident"]))
+    resident = _one(select(ResidentProfile).join(User, ResidentProfile.user_id == User.id)
+                    .where(User.email == ACCOUNTS["resident"]))
     volunteer = _one(select(VolunteerProfile).join(User, VolunteerProfile.user_id == User.id)
                      .where(User.email == ACCOUNTS["volunteer"]))
     pair = _one(select(Match).where(Match.volunteer_id == volunteer.id,
@@ -129,23 +130,21 @@ def seed_objects() -> dict[str, str]:
     proposal = _one(select(Match).join(ResidentProfile, Match.resident_id == ResidentProfile.id)
                     .where(Match.status == MatchStatus.PROPOSED,
                            ResidentProfile.neighbourhood_id.in_(in_pau)))
-    applicant = _one(select(VolunteerProfile)
-                     .where(VolunteerProfile.neighbourhood_id.in_(in_pau)))
+    pau_volunteer = _one(select(VolunteerProfile)
+                         .where(VolunteerProfile.neighbourhood_id.in_(in_pau)))
     campaign = campaigns.create_campaign(db.session.get(Territory, pau), CampaignKind.HEATWAVE,
                                          "Canicule de démonstration", by=agent)
     token = secrets.token_urlsafe(32)
-    someone = _one(select(User).where(User.email == ACCOUNTS["volunteer"]))
-    db.session.add(PasswordResetToken(user_id=someone.id, created_at=now,
+    db.session.add(PasswordResetToken(user_id=volunteer.user_id, created_at=now,
                                       expires_at=now + timedelta(hours=2),
                                       token_hash=hashlib.sha256(token.encode()).hexdigest()))
     db.session.flush()
     ids = {
-        "agent_user": agent.id, "territory": pau, "neighbourhood": _one(select(Neighbourhood.id)),
-        "resident": resident.id, "waiting_resident": waiting.id,
-        "desk_resident": desk.id, "volunteer": applicant.id,
-        "pair": pair.id, "pau_pair": pau_pair.id, "offer": offer.id, "proposal": proposal.id, "coming_visit": coming.id,
-        "past_visit": past.id, "concern": concern.id, "referral": referral.id,
-        "campaign": campaign.id, "reset_token": token,
+        "territory": pau, "neighbourhood": _one(select(Neighbourhood.id)),
+        "waiting_resident": waiting.id, "desk_resident": desk.id, "volunteer": pau_volunteer.id,
+        "pair": pair.id, "pau_pair": pau_pair.id, "offer": offer.id, "proposal": proposal.id,
+        "coming_visit": coming.id, "past_visit": past.id, "concern": concern.id,
+        "referral": referral.id, "campaign": campaign.id, "reset_token": token,
         "resident_match": _one(select(Match.id).where(Match.resident_id == resident.id,
                                                      Match.status == MatchStatus.ACTIVE)),
         "staff_agent": _one(select(User.id).where(User.role == Role.AGENT)),
