@@ -26,7 +26,8 @@ TITLES: dict[tuple[str, str], str] = {}
 def test_every_page_is_walked():
     app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     rules = {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods}
-    assert sorted(rules - PAGES.keys() - NOT_PAGES.keys()) == [], "GET pages nobody walks"
+    assert sorted(rules - PAGES.keys() - NOT_PAGES.keys()) == [], \
+        "GET pages nobody walks: add each to tests/browser/routes.py (PAGES, or NOT_PAGES and why)"
     assert sorted((PAGES.keys() | NOT_PAGES.keys()) - rules) == [], "walked pages that are gone"
 
 
