@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
@@ -22,7 +22,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         payload = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -37,15 +37,17 @@ class JsonFormatter(logging.Formatter):
 
 def install(app: Flask) -> None:
     """Attach the handler and the per-request id and access line."""
-    handler = logging.StreamHandler()
-    handler.set_name(_HANDLER_NAME)
+    logger = logging.getLogger("voisinage")
+    handler = next((h for h in logger.handlers if h.get_name() == _HANDLER_NAME), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.set_name(_HANDLER_NAME)
+        logger.addHandler(handler)
+    # The latest app decides the format (one handler a process, whatever the apps built before).
     if app.config.get("LOG_JSON"):
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("voisinage")
-    if not any(h.get_name() == _HANDLER_NAME for h in logger.handlers):
-        logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = bool(app.config.get("TESTING"))
 

@@ -99,3 +99,15 @@ def test_a_json_client_gets_the_request_id_and_no_traceback_either(failing_app):
 
 def test_a_forged_request_id_is_cut_to_64_characters(client):
     assert client.get("/", headers={"X-Request-Id": "x" * 500}).headers["X-Request-Id"] == "x" * 64
+
+
+def test_the_latest_app_decides_the_format_of_the_one_handler(app):
+    from app import create_app
+
+    def ours() -> list[logging.Handler]:
+        return [h for h in logging.getLogger("voisinage").handlers if h.get_name() == "voisinage"]
+
+    create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://", "LOG_JSON": True})
+    assert len(ours()) == 1 and isinstance(ours()[0].formatter, JsonFormatter)
+    create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert len(ours()) == 1 and not isinstance(ours()[0].formatter, JsonFormatter)
