@@ -9,7 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DecimalField, SelectField, SelectMultipleField, StringField
+from wtforms import DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -37,6 +37,19 @@ class Stripped(StringField):
         """Refuse control characters before any other check sees them."""
         if self.data and any(unicodedata.category(c) == "Cc" for c in self.data):
             raise ValidationError(self.control_message)
+
+
+class Paragraph(TextAreaField):
+    """A text area: line breaks and tabs are welcome, other control characters are refused.
+
+    PostgreSQL refuses NUL in text, so a NUL posted by a client would fail at the database.
+    """
+
+    def pre_validate(self, form):
+        """Refuse control characters other than line breaks and tabs, with the field's message."""
+        if self.data and any(unicodedata.category(c) == "Cc" and c not in "\r\n\t"
+                             for c in self.data):
+            raise ValidationError(Stripped.control_message)
 
 
 class Postcode(Stripped):
