@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
-from app.forms.fields import EmailAddress, PhoneNumber, Stripped
+from app.forms.fields import EmailAddress, Paragraph, PhoneNumber, Stripped
 from app.models import Commune
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -37,7 +37,7 @@ class ReferralForm(FlaskForm):
                      render_kw={"type": "email"})
     address = Stripped(_l("Son adresse postale"), [Optional(), Length(max=250)])
     commune = SelectField(_l("Sa commune"), [DataRequired(_l("Choisissez la commune."))])
-    reason = TextAreaField(
+    reason = Paragraph(
         _l("Pourquoi cette personne vous semble-t-elle isolée ?"),
         [DataRequired(REQUIRED), Length(max=2000)],
         description=_l("Quelques mots suffisent. N'indiquez pas de détail médical."),
