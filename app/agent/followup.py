@@ -16,13 +16,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app import vocabulary
 from app.agent import bp, scope
 from app.agent.proposals import territory_of_match
 from app.extensions import db
+from app.forms.fields import Paragraph
 from app.forms.rendering import page_arg
 from app.models import (
     Concern,
@@ -85,7 +86,7 @@ class FilterForm(FlaskForm):
 
 
 def _note_field(label, required_message):
-    return TextAreaField(label, [DataRequired(required_message),
+    return Paragraph(label, [DataRequired(required_message),
                                  Length(max=concern_handling.NOTE_MAX,
                                         message=_l("Écrivez au plus %(max)d caractères."))],
                          description=NOTE_HINT,
@@ -116,7 +117,7 @@ class RaiseForm(FlaskForm):
     """An agent opens a concern about a pair they watch."""
 
     severity = SelectField(_l("Urgence"), choices=RAISE_SEVERITIES, default=Severity.MEDIUM.value)
-    description = TextAreaField(
+    description = Paragraph(
         _l("Ce qui vous inquiète"),
         [DataRequired(_l("Dites ce qui vous inquiète.")), Length(max=concern_handling.NOTE_MAX,
                                         message=_l("Écrivez au plus %(max)d caractères."))],
