@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.agent import bp, scope
 from app.extensions import db
-from app.forms.fields import Stripped
+from app.forms.fields import Paragraph, Stripped
 from app.forms.rendering import attach_error, page_arg
 from app.models import (
     CallStatus,
@@ -76,7 +76,7 @@ class CallForm(FlaskForm):
                         [InputRequired(_l("Choisissez le résultat de l'appel."))],
                         choices=[(s.value, service.CALL_STATUS_LABELS[s])
                                  for s in service.OUTCOMES])
-    note = TextAreaField(_l("Note"), [Length(max=service.NOTE_MAX,
+    note = Paragraph(_l("Note"), [Length(max=service.NOTE_MAX,
                                              message=_l("Écrivez au plus %(max)d caractères."))],
                          render_kw={"rows": 2, "maxlength": service.NOTE_MAX})
 
