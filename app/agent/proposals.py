@@ -17,11 +17,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, Length
 
 from app.agent import bp, scope
 from app.extensions import db
+from app.forms.fields import Paragraph
 from app.forms.rendering import page_arg
 from app.models import (
     Match,
@@ -69,7 +70,7 @@ class RunForm(FlaskForm):
 class RejectForm(FlaskForm):
     """Reject a proposal, saying why: the pair is never proposed again."""
 
-    reason = TextAreaField(
+    reason = Paragraph(
         _l("Pourquoi refusez-vous cette proposition ?"),
         [DataRequired(_l("Dites pourquoi vous refusez cette proposition.")),
          Length(max=REASON_MAX, message=_l("Écrivez au plus %(max)d caractères."))],
