@@ -6,11 +6,11 @@ from datetime import date, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import DateField, RadioField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app import vocabulary
-from app.forms.fields import Stripped
+from app.forms.fields import Paragraph, Stripped
 from app.models import Mood, Severity
 from app.models.availability import PERIODS
 from app.services.visits import MAX_WEEKS
@@ -74,7 +74,7 @@ class DeclineForm(FlaskForm):
 
     reason = RadioField(_l("Pourquoi déclinez-vous ?"), [InputRequired(_l("Choisissez une raison."))],
                         choices=vocabulary.choices(DECLINE_REASONS))
-    detail = TextAreaField(_l("Précisez"), [Length(max=500)],
+    detail = Paragraph(_l("Précisez"), [Length(max=500)],
                            description=_l("Facultatif, sauf si vous avez choisi « Autre raison ». "
                                           "Les agents le lisent pour mieux vous proposer quelqu'un."),
                            render_kw={"rows": 3, "maxlength": 500})
@@ -95,7 +95,7 @@ class DeclineForm(FlaskForm):
 class PauseForm(FlaskForm):
     """Pause a pair: a reason, then the confirmation button."""
 
-    reason = TextAreaField(_l("Pour quelle raison ?"), [DataRequired(REQUIRED), Length(max=500)],
+    reason = Paragraph(_l("Pour quelle raison ?"), [DataRequired(REQUIRED), Length(max=500)],
                            description=_l("Par exemple : vacances, déménagement en cours, "
                                           "hospitalisation de la personne."),
                            render_kw={"rows": 3, "maxlength": 500})
@@ -104,7 +104,7 @@ class PauseForm(FlaskForm):
 class EndForm(FlaskForm):
     """End a pair: a reason, then the confirmation button."""
 
-    reason = TextAreaField(_l("Pour quelle raison ?"), [DataRequired(REQUIRED), Length(max=500)],
+    reason = Paragraph(_l("Pour quelle raison ?"), [DataRequired(REQUIRED), Length(max=500)],
                            description=_l("Les agents le lisent pour accompagner la personne "
                                           "et, si besoin, vous proposer quelqu'un d'autre."),
                            render_kw={"rows": 3, "maxlength": 500})
@@ -153,7 +153,7 @@ class LogForm(FlaskForm):
     # Checked by validate_mood alone: required when the visit took place, ignored otherwise.
     mood = RadioField(_l("Comment allait la personne ?"), choices=MOOD_CHOICES, validate_choice=False,
                       description=_l("Seulement si la visite a eu lieu."))
-    note = TextAreaField(
+    note = Paragraph(
         _l("Une courte note"), [Length(max=1000, message=_l("Écrivez au plus 1000 caractères."))],
         description=_l("Seuls les agents de la collectivité la lisent, jamais la "
                        "personne visitée. N'y écrivez aucun détail médical (maladie, traitement) : "
@@ -184,7 +184,7 @@ class LogForm(FlaskForm):
 class ConcernForm(FlaskForm):
     """Tell the agents that something worries you about the person you visit."""
 
-    description = TextAreaField(
+    description = Paragraph(
         _l("Qu'est-ce qui vous inquiète ?"), [DataRequired(REQUIRED), Length(max=2000)],
         description=_l("Décrivez ce que vous avez vu ou entendu. Un agent de la collectivité "
                        "vous rappellera si besoin."),
