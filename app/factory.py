@@ -80,11 +80,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """French first; English when the person chose it with the language switch."""
+    """French first; English when the person chose it with the language switch on this browser,
+    or, on a browser where they never used it, when their account says so."""
+    from flask_login import current_user
+
     choice = request.cookies.get("lang") if request else None
-    if choice in ("fr", "en"):
-        return choice
-    return "fr"
+    if choice is None and request and current_user.is_authenticated:
+        choice = current_user.locale
+    return choice if choice in ("fr", "en") else "fr"
 
 
 def register_database_hooks(app: Flask) -> None:

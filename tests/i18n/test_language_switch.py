@@ -77,3 +77,16 @@ def test_the_link_form_changes_no_account(client, resident):
     assert _lang_cookie(response) == "en"
     db.session.refresh(user)
     assert user.locale == "fr"
+
+
+def test_an_account_in_english_reads_english_on_a_new_browser(client, resident):
+    user, password = resident
+    user.locale = "en"
+    db.session.commit()
+    client.login(user, password)  # a browser that never used the switch: no language cookie
+    assert "Where my request stands" in client.get("/habitant/").get_data(as_text=True)
+    _switch(client, "fr", "/habitant/")
+    user.locale = "en"  # the switch saved "fr" on the account too: the cookie alone must win
+    db.session.commit()
+    french = client.get("/habitant/").get_data(as_text=True)  # this browser's choice wins
+    assert "Where my request stands" not in french and '<html lang="fr">' in french
