@@ -83,6 +83,7 @@ def eligible_residents(territory_id: uuid.UUID | None, today: date) -> list[matc
                ResidentProfile.id.not_in(live),
                ResidentProfile.neighbourhood_id.in_(_in_territory(territory_id)),
                User.anonymised_at.is_(None))
+        .order_by(ResidentProfile.id)  # the same rows in the same order give the same result
     )
     return [_resident(r, r.latitude, r.longitude, today) for r in rows]
 
@@ -101,6 +102,7 @@ def eligible_volunteers(territory_id: uuid.UUID | None) -> list[matching.Volunte
         .where(VolunteerProfile.status == VolunteerStatus.APPROVED,
                VolunteerProfile.neighbourhood_id.in_(_in_territory(territory_id)),
                User.anonymised_at.is_(None), User.is_enabled.is_(True), free > 0)
+        .order_by(VolunteerProfile.id)
     )
     return [_volunteer(v, v.latitude, v.longitude, int(v.free)) for v in rows]
 
