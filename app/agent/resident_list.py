@@ -128,13 +128,6 @@ class ResidentFilters:
 class ResidentRow(PersonRow):
     """One line of the list (and of the export)."""
 
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    phone: str | None
-    email: str | None
-    commune: str
-    neighbourhood: str
     state: ResidentState
     waiting_since: datetime
     created_at: datetime

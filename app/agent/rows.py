@@ -4,6 +4,7 @@ and the scoping of their counts."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -29,13 +30,17 @@ def people_scoped(stmt, neighbourhood_column, user_column, tid: uuid.UUID | None
     return stmt
 
 
+@dataclass(frozen=True)
 class PersonRow:
-    """Mixin for list rows with ``first_name``, ``last_name``, ``neighbourhood`` and ``commune``."""
+    """What every line of a list of people prints of the person (the lists add their fields)."""
 
+    id: uuid.UUID
     first_name: str
     last_name: str
-    neighbourhood: str
+    phone: str | None
+    email: str | None
     commune: str
+    neighbourhood: str
 
     @property
     def full_name(self) -> str:

@@ -128,13 +128,6 @@ def queue_counts(tid: uuid.UUID | None, words: tuple[str, ...] = ()) -> dict[str
 class VolunteerRow(PersonRow):
     """One line of the vetting list (and of the export)."""
 
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    phone: str | None
-    email: str | None
-    commune: str
-    neighbourhood: str
     status: VolunteerStatus
     status_changed_at: datetime | None
     created_at: datetime
