@@ -55,11 +55,10 @@ from app.services.vetting import add_months
 
 #: Logs (audit entries, notifications, sessions) are kept this many months.
 LOG_MONTHS = 12
-#: Pairs that are over, whatever the way they ended.
 #: People erased per transaction.
 BATCH = 200
-CLOSED_PAIRS = (MatchStatus.ENDED, MatchStatus.REJECTED, MatchStatus.DECLINED,
-                MatchStatus.WITHDRAWN)
+#: Pairs that are over, whatever the way they ended: every status that is not live.
+CLOSED_PAIRS = tuple(status for status in MatchStatus if status not in MatchStatus.live())
 
 
 @dataclass
