@@ -35,8 +35,14 @@ class Stripped(StringField):
 
     def pre_validate(self, form):
         """Refuse control characters before any other check sees them."""
-        if self.data and any(unicodedata.category(c) == "Cc" for c in self.data):
-            raise ValidationError(self.control_message)
+        refuse_controls(self.data)
+
+
+def refuse_controls(text: str | None, allowed: str = "") -> None:
+    """Raise :attr:`Stripped.control_message` when ``text`` holds a control character not in
+    ``allowed``."""
+    if text and any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
+        raise ValidationError(Stripped.control_message)
 
 
 class Paragraph(TextAreaField):
@@ -47,9 +53,7 @@ class Paragraph(TextAreaField):
 
     def pre_validate(self, form):
         """Refuse control characters other than line breaks and tabs, with the field's message."""
-        if self.data and any(unicodedata.category(c) == "Cc" and c not in "\r\n\t"
-                             for c in self.data):
-            raise ValidationError(Stripped.control_message)
+        refuse_controls(self.data, allowed="\r\n\t")
 
 
 class Postcode(Stripped):
