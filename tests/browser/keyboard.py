@@ -58,6 +58,8 @@ def choose(page: Page, label: str) -> None:
         if page.evaluate("n => document.activeElement && document.activeElement.name === n", name):
             break
         page.keyboard.press("Tab")
+    else:  # without this, a radio checked by default would pass unreached
+        raise AssertionError(f"the group of {label} cannot be reached with Tab")
     for _ in range(group.count() + 1):
         if radio.is_checked():
             return
