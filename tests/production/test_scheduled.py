@@ -30,6 +30,7 @@ from app.models import (
     utcnow,
 )
 from app.services import concerns
+from app.vocabulary import VETTING_LABELS
 from tests.test_outbox import active_pair, add_visit, mailbox, paris_day_at
 
 #: Each job, and the kind of message it queues (one in this world).
@@ -112,7 +113,7 @@ def test_two_outbox_senders_at_once_deliver_each_message_once(app, world):
                              .where(OutboxMessage.status == OutboxStatus.SENT))
     assert sent == pending
     delivered = sorted(m.to[0] + m.subject for m in mailbox(app))
-    assert len(delivered) == pending and len(set(delivered)) <= pending
+    assert len(delivered) == pending
     ids = [m.extra_headers.get("Message-ID") for m in mailbox(app)]
     assert len(set(ids)) == len(ids) == pending, "a message was delivered twice"
 
@@ -121,5 +122,5 @@ def test_the_vetting_notice_names_the_step_and_its_day(app, world):
     assert _twice_at_once(app, vetting_cli, "expiry") == [None, None]
     body = db.session.scalar(select(OutboxMessage.body)
                              .where(OutboxMessage.kind == "vetting_expiry"))
-    assert "extrait de casier judiciaire" in body.lower() or "casier" in body.lower()
+    assert str(VETTING_LABELS[VettingKind.CRIMINAL_RECORD]).lower() in body
     assert "ne sera plus valable après le" in body
