@@ -1,15 +1,14 @@
 """The residents list's queries: counts by state and a page of rows, in a fixed number.
 
 The state of a request (waiting, proposed, active, paused, closed) is read from its status and
-its live pair (PRODUCT.md §1), in Python for one record and in SQL for the list, both from
-:data:`PAIR_STATES`. The counts read the profiles and their live pair alone; a page is cut
+its live pair (PRODUCT.md §1), in Python for one record (:func:`app.resident.status.state_of`)
+and in SQL for the list, both from :data:`app.resident.status.PAIR_STATES`. The counts read the profiles and their live pair alone; a page is cut
 from them too (unless the sort or the search needs the names), then its 25 rows get every
 column they print in one more query: no relationship is loaded per row.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 import uuid
 from dataclasses import dataclass
@@ -30,28 +29,12 @@ from app.models import (
     User,
     utcnow,
 )
-from app.resident.status import waiting_days
+from app.resident.status import PAIR_STATES, ResidentState, waiting_days
 
 #: Rows on a page of the list.
 PAGE_SIZE = 25
 
 
-class ResidentState(str, enum.Enum):
-    """Where a request stands, as the agents' list files it."""
-
-    WAITING = "waiting"
-    PROPOSED = "proposed"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
-#: The state an open request takes from its live pair; an open request with none is waiting.
-#: A pair paused by its members keeps the resident matched, so it counts as active.
-PAIR_STATES = {
-    MatchStatus.PROPOSED: ResidentState.PROPOSED, MatchStatus.APPROVED: ResidentState.PROPOSED,
-    MatchStatus.ACTIVE: ResidentState.ACTIVE, MatchStatus.PAUSED: ResidentState.ACTIVE,
-}
 #: States in which the person still waits for a volunteer (their waiting time means something).
 STILL_WAITING = (ResidentState.WAITING, ResidentState.PROPOSED)
 #: Order of the states in the default sort: those still waiting first.
@@ -59,17 +42,8 @@ STATE_ORDER = {ResidentState.WAITING: 0, ResidentState.PROPOSED: 0, ResidentStat
                ResidentState.PAUSED: 2, ResidentState.CLOSED: 3}
 
 
-def state_of(status: RequestStatus, pair_status: MatchStatus | None) -> ResidentState:
-    """The state of one request, from its status and the status of its live pair, if any."""
-    if status is RequestStatus.CLOSED:
-        return ResidentState.CLOSED
-    if status is RequestStatus.PAUSED:
-        return ResidentState.PAUSED
-    return PAIR_STATES.get(pair_status, ResidentState.WAITING)
-
-
 def _state_sql(pair_status, value=lambda state: state.value):
-    """The same rule as :func:`state_of`, as a SQL expression giving ``value(state)``.
+    """The rule of :func:`app.resident.status.state_of` as a SQL expression giving ``value(state)``.
 
     The default gives the state's value; the list's default sort asks for the state's rank
     (one CASE per row rather than a CASE over the state's CASE).

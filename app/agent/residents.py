@@ -29,11 +29,9 @@ from app.agent.resident_list import (
     PAGE_SIZE,
     STILL_WAITING,
     ResidentFilters,
-    ResidentState,
     neighbourhood_choices,
     resident_rows,
     state_counts,
-    state_of,
 )
 from app.extensions import db
 from app.forms.rendering import form_page, refused
@@ -50,7 +48,7 @@ from app.models import (
     VolunteerProfile,
     utcnow,
 )
-from app.resident.status import waiting_days
+from app.resident.status import ResidentState, state_of, waiting_days
 from app.services import audit, referral_handling, requests
 from app.services.errors import DomainError
 from app.services.scope import communes_of, territory_of_resident

@@ -32,8 +32,36 @@ NBSP = "\u00a0"
 UPCOMING_LIMIT = 5
 
 
+class ResidentState(str, enum.Enum):
+    """Where a request stands (PRODUCT.md §1), as the agents' console files it."""
+
+    WAITING = "waiting"
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+#: The state an open request takes from its live pair; an open request with none is waiting.
+#: A pair paused by its members keeps the resident matched, so it counts as active.
+PAIR_STATES = {
+    MatchStatus.PROPOSED: ResidentState.PROPOSED, MatchStatus.APPROVED: ResidentState.PROPOSED,
+    MatchStatus.ACTIVE: ResidentState.ACTIVE, MatchStatus.PAUSED: ResidentState.ACTIVE,
+}
+
+
+def state_of(status: RequestStatus, pair_status: MatchStatus | None) -> ResidentState:
+    """The state of one request, from its status and the status of its live pair, if any."""
+    if status is RequestStatus.CLOSED:
+        return ResidentState.CLOSED
+    if status is RequestStatus.PAUSED:
+        return ResidentState.PAUSED
+    return PAIR_STATES.get(pair_status, ResidentState.WAITING)
+
+
 class State(str, enum.Enum):
-    """The six situations the home page explains."""
+    """The six situations the home page explains: the request's state (:func:`state_of`), an
+    active one told apart when its pair is paused."""
 
     WAITING = "waiting"
     PROPOSED = "proposed"
@@ -87,15 +115,13 @@ waiting_days = paris_days_since
 
 
 def request_view(profile: ResidentProfile) -> RequestView:
-    """Read the request's state from its status and its live pair."""
-    if profile.status is RequestStatus.CLOSED:
-        return RequestView(State.CLOSED)
-    if profile.status is RequestStatus.PAUSED:
-        return RequestView(State.PAUSED)
-    match = live_match(profile)
-    if match is None:
-        return RequestView(State.WAITING, waiting_days=waiting_days(profile.waiting_since))
-    if match.status in (MatchStatus.PROPOSED, MatchStatus.APPROVED):
+    """Read the request's state from its status and its live pair (:func:`state_of`)."""
+    match = live_match(profile) if profile.status is RequestStatus.OPEN else None
+    state = state_of(profile.status, match.status if match else None)
+    if match is None:  # closed, paused, or waiting for a volunteer
+        days = waiting_days(profile.waiting_since) if state is ResidentState.WAITING else 0
+        return RequestView(State(state.value), waiting_days=days)
+    if state is ResidentState.PROPOSED:
         # The volunteer has not accepted yet: the resident learns nothing about them.
         return RequestView(State.PROPOSED, match_id=match.id)
     user = match.volunteer.user
