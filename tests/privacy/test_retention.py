@@ -7,7 +7,9 @@ before is 31 March 2025.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -223,6 +225,17 @@ def test_the_audit_log_refuses_every_change_but_the_purge_of_old_entries(app, pl
     db.session.commit()
     assert sorted(db.session.scalars(select(AuditEntry.action).where(
         AuditEntry.action.like("t.%")))) == ["t.recent"]
+
+
+def test_the_audit_guard_allows_the_purge_at_the_jobs_age():
+    """The migration's trigger lets through deletions older than its own LOG_MONTHS: it must be
+    the job's, else the purge fails (shorter) or leaves entries it may delete (longer)."""
+    path = Path(__file__).parents[2] / "migrations/versions/0004_audit_retention_purge.py"
+    spec = importlib.util.spec_from_file_location("audit_retention_purge", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.LOG_MONTHS == retention.LOG_MONTHS, \
+        "changing LOG_MONTHS needs a migration that moves the audit log's guard"
 
 
 def test_two_runs_at_once_do_the_work_once(app, place, database_url):
