@@ -5,7 +5,9 @@ Computing a territory's figures reads every visit of twelve months (about 200 ms
 ``updated_at`` of every table the figures read (of users, the latest ``anonymised_at``: a
 login changes ``updated_at``, and the figures read only whether an account is erased), in one
 query: each ``max`` is an index lookup and each count a walk of the smallest index. The
-figures are reused while the version, the territory and the month are the same; any insert,
+counts see deletions, which no ``max`` does; they are the price of the version on PostgreSQL
+(measured on the bench data, 200,000 visits: 41 ms for the version against 293 ms for the
+figures of every territory; on SQLite 1 ms against 541 ms). The figures are reused while the version, the territory and the month are the same; any insert,
 deletion or change the figures can see changes the version, so a view is never stale.
 
 What the version relies on: every change of these rows goes through SQLAlchemy, whose
