@@ -12,14 +12,14 @@ import io
 from hypothesis import strategies as st
 
 from tests.security.forms import Field, Form
+from tests.test_bad_input import NASTY as BAD_INPUT
 
-#: Text that breaks naive code: controls, right-to-left marks, emoji, numbers Decimal() accepts
-#: but nothing else does, markup, SQL, dates and times out of range, ids of nothing.
-NASTY = ["\x00", "a\x00b@example.org", "\u202e\u0000", "🙂" * 50, "NaN", "sNaN", "-Infinity",
-         "1e999999999", "0x10", "١٢", " ", "\r\n", "<script>alert(1)</script>", "' OR 1=1 --",
-         "9999-12-31", "0000-00-00", "2026-02-30", "25:61", "-1", "0", "99999999999999999999",
-         "00000000-0000-0000-0000-000000000000", "../../etc/passwd", "é" * 5000, "%00", "\ud7ff",
-         "x" * 300, "1" * 400]
+#: Text that breaks naive code: the troublemakers of tests/test_bad_input.py (controls,
+#: right-to-left marks, emoji, numbers Decimal() accepts but nothing else does, markup, SQL),
+#: then dates and times out of range, ids of nothing, long text.
+NASTY = [*BAD_INPUT, "9999-12-31", "0000-00-00", "2026-02-30", "25:61", "-1", "0",
+         "99999999999999999999", "00000000-0000-0000-0000-000000000000", "../../etc/passwd",
+         "é" * 5000, "%00", "\ud7ff", "x" * 300, "1" * 400]
 #: Names of columns a form must never let a client set.
 MASS_NAMES = ["role", "status", "state", "territory", "territory_id", "user_id", "resident_id",
               "volunteer_id", "match_id", "id", "owner_id", "is_enabled", "password_hash",
