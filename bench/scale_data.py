@@ -76,6 +76,7 @@ from app.models.availability import SLOTS
 from app.security.passwords import hash_password
 from app.services import vetting_summary
 from app.services.demo import data
+from app.services.demo.context import unique_email
 from app.services.places import parse_communes, save_communes
 from app.vocabulary import INTERESTS
 
@@ -195,15 +196,7 @@ class _Builder:
         return f"+33536{self.phone_seq:06d}"
 
     def email(self, first: str, last: str) -> str:
-        from app.services.demo.context import slug
-
-        base = f"{slug(first)}.{slug(last)}"
-        candidate, n = f"{base}@{DOMAIN}", 1
-        while candidate in self.emails:
-            n += 1
-            candidate = f"{base}{n}@{DOMAIN}"
-        self.emails.add(candidate)
-        return candidate
+        return unique_email(first, last, DOMAIN, self.emails)
 
     def mask(self, weights: dict[str, float], low: int, high: int) -> int:
         slots = list(SLOTS)

@@ -80,13 +80,7 @@ class Context:
 
     def email(self, first: str, last: str) -> str:
         """first.last@demo…, made unique with a number when two people share a name."""
-        base = f"{slug(first)}.{slug(last)}"
-        candidate, n = f"{base}@{DOMAIN}", 1
-        while candidate in self.emails:
-            n += 1
-            candidate = f"{base}{n}@{DOMAIN}"
-        self.emails.add(candidate)
-        return candidate
+        return unique_email(first, last, DOMAIN, self.emails)
 
     def audit(self, action: str, object_type: str, object_id: Any, *, at: datetime,
               actor: User | None, territory: str | None, **detail: Any) -> AuditEntry:
@@ -99,6 +93,17 @@ class Context:
     def territory_id(self, name: str | None):
         """The id of a territory by name (None for None)."""
         return self.territories[name].id if name else None
+
+
+def unique_email(first: str, last: str, domain: str, taken: set[str]) -> str:
+    """first.last@domain, with a number when it is in ``taken`` (which then holds it)."""
+    base = f"{slug(first)}.{slug(last)}"
+    candidate, n = f"{base}@{domain}", 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}@{domain}"
+    taken.add(candidate)
+    return candidate
 
 
 def slug(text: str) -> str:
