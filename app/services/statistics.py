@@ -23,6 +23,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
+from functools import cached_property
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -41,6 +42,7 @@ from app.models import (
     Visit,
     VisitStatus,
     VolunteerProfile,
+    paris_days_since,
     utcnow,
 )
 from app.services import audit
@@ -83,13 +85,14 @@ class Period:
         """The first instant after the period."""
         return self.bounds[-1]
 
+    @cached_property
+    def _month_index(self) -> dict[tuple[int, int], int]:
+        return {(m.year, m.month): i for i, m in enumerate(self.months)}
+
     def index_of(self, moment: datetime) -> int | None:
         """The month a moment falls in (0 is the oldest), None outside the period."""
         local = moment.astimezone(PARIS)
-        try:
-            return self.months.index(date(local.year, local.month, 1))
-        except ValueError:
-            return None
+        return self._month_index.get((local.year, local.month))
 
     def bucket(self, column):
         """SQL: the index of the month ``column`` falls in (keep the period's rows with ``within``).
@@ -218,15 +221,12 @@ def match_delays(period: Period, territory_id: uuid.UUID | None = None
         .join(Neighbourhood, Neighbourhood.id == ResidentProfile.neighbourhood_id)
         .where(period.within(first.c.accepted_at)), territory_id)
     delays: dict[int, list[int]] = defaultdict(list)
-    # One row per resident: each row is read with as little Python work as possible (plain
-    # Core rows on the session's connection, no ORM result processing).
-    month_index = {(m.year, m.month): i for i, m in enumerate(period.months)}
+    # One row per resident: plain Core rows on the session's connection (no ORM result
+    # processing), and a dictionary lookup for the month (Period.index_of).
     for signed_up, accepted in db.session.connection().execute(stmt):
-        local = accepted.astimezone(PARIS)
-        index = month_index.get((local.year, local.month))
+        index = period.index_of(accepted)
         if index is not None:
-            delays[index].append(max(0, (local.date()
-                                         - signed_up.astimezone(PARIS).date()).days))
+            delays[index].append(paris_days_since(signed_up, accepted))
     return delays
 
 
