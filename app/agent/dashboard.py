@@ -98,9 +98,9 @@ def figures(territory_id, now: datetime | None = None) -> dict:
     concerns_here = concern_handling.concerns_in(territory_id)
     pending = concern_handling.PENDING
     # The concerns to handle and those overdue among them, in one pass too.
+    overdue = case((concern_handling.overdue_condition(now), 1), else_=0)
     concerns_now = (select(func.count().label("open"),
-                           func.coalesce(func.sum(case((Concern.due_at < now, 1), else_=0)), 0)
-                           .label("overdue"))
+                           func.coalesce(func.sum(overdue), 0).label("overdue"))
                     .where(Concern.status.in_(pending), concerns_here).subquery("concerns_now"))
     counts = {
         "referrals": _count(Referral.status == ReferralStatus.PENDING,
