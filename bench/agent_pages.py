@@ -41,9 +41,7 @@ import math
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -377,37 +375,14 @@ def measure_in_process(app, specs: list[PageSpec], clock: Clock, requests: int, 
 
 def measure_gunicorn(url: str, specs: list[PageSpec], deep_paths: dict, clock: Clock,
                      requests: int, warmups: int, log) -> list[Result]:
-    """The same pages through gunicorn (2 workers) on 127.0.0.1, as a sanity check."""
-    from tests.live import Browserless, free_port
+    """The same pages through gunicorn (2 workers, the production settings of
+    ``tests.live.LiveServer``) on 127.0.0.1, as a sanity check."""
+    from tests.live import LiveServer
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "VOISINAGE_ENV": "testing", "TEST_DATABASE_URL": url}
-    with tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log",
-                                     delete=False) as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     results: list[Result] = []
-    try:
-        import requests as http
-
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn died, see {errors.name}")
-            try:
-                if http.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except http.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start within 30 s")
-            time.sleep(0.1)
+    with LiveServer(url, workers=2, threads=4) as server:
         for role, email in ROLES:
-            session = Browserless(base)
-            session.login(email, scale_data.PASSWORD)
+            session = server.session(email, scale_data.PASSWORD)
             for spec in specs:
                 paths = [spec.path] + ([deep_paths[role, spec.name]]
                                        if (role, spec.name) in deep_paths else [])
@@ -426,13 +401,6 @@ def measure_gunicorn(url: str, specs: list[PageSpec], deep_paths: dict, clock: C
                     result.times_ms = _measure(get, path, clock, requests, warmups)
                     results.append(result)
                     log(f"  {role:9} {path:48} median {result.median:7.1f} ms")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        Path(errors.name).unlink(missing_ok=True)
     return results
 
 
