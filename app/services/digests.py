@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -27,6 +27,7 @@ from app.models import (
 from app.services import attention, outbox
 from app.services.concerns import territory_agents
 from app.services.reminders import queued_keys
+from app.services.vetting_summary import is_current_step
 
 #: How long before a step expires the volunteer is told to renew it.
 EXPIRY_NOTICE = timedelta(days=30)
@@ -62,16 +63,6 @@ def queue_attention_digests(today: date | None = None) -> int:
     return queued
 
 
-def _current_steps():
-    """The latest step of each kind of each volunteer (a renewed step supersedes the old one)."""
-    later = aliased(VettingStep)
-    superseded = exists().where(
-        later.volunteer_id == VettingStep.volunteer_id, later.kind == VettingStep.kind,
-        or_(later.done_on > VettingStep.done_on,
-            and_(later.done_on == VettingStep.done_on, later.created_at > VettingStep.created_at)))
-    return ~superseded
-
-
 def queue_vetting_expiry_notices(today: date | None = None) -> int:
     """Tell approved volunteers, once a step, that it expires within 30 days or has expired."""
     today = today or paris_today()
@@ -80,7 +71,7 @@ def queue_vetting_expiry_notices(today: date | None = None) -> int:
         .join(VolunteerProfile, VolunteerProfile.id == VettingStep.volunteer_id)
         .where(VolunteerProfile.status == VolunteerStatus.APPROVED,
                VettingStep.expires_on.is_not(None),
-               VettingStep.expires_on <= today + EXPIRY_NOTICE, _current_steps())
+               VettingStep.expires_on <= today + EXPIRY_NOTICE, is_current_step())
         .options(joinedload(VolunteerProfile.user))
         .order_by(VettingStep.expires_on)
     ).all()

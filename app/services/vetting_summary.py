@@ -27,20 +27,24 @@ from sqlalchemy.orm import Session, aliased
 from app.models import VettingStep, VolunteerProfile
 
 
-def next_expiry_of(profile_id):
-    """SQL: the earliest ``expires_on`` among the latest step of each kind of a volunteer.
+def is_current_step():
+    """SQL condition on ``VettingStep``: the step is the latest of its kind for its volunteer.
 
     A step is the latest of its kind when no step of the same kind was done later (or the same
     day and recorded later), the order of ``vetting_steps (volunteer_id, kind, done_on DESC,
-    created_at DESC)``.
+    created_at DESC)``; a renewed step supersedes the old one.
     """
     later = aliased(VettingStep)
-    superseded = exists().where(
+    return ~exists().where(
         later.volunteer_id == VettingStep.volunteer_id, later.kind == VettingStep.kind,
         or_(later.done_on > VettingStep.done_on,
             and_(later.done_on == VettingStep.done_on, later.created_at > VettingStep.created_at)))
+
+
+def next_expiry_of(profile_id):
+    """SQL: the earliest ``expires_on`` among the current steps (latest of each kind)."""
     return (select(func.min(VettingStep.expires_on))
-            .where(VettingStep.volunteer_id == profile_id, ~superseded).scalar_subquery())
+            .where(VettingStep.volunteer_id == profile_id, is_current_step()).scalar_subquery())
 
 
 def refresh_statement(volunteer_ids: Iterable[uuid.UUID] | None = None):
