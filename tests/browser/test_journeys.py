@@ -36,17 +36,8 @@ pytestmark = pytest.mark.browser
 PASSWORD = "le chat dort sur le banc 7"
 
 
-SITES: dict = {}
-
-
-def site_log(page) -> str:
-    """The end of the server's log, to explain an error page."""
-    return SITES["site"].server.log_text()[-3000:]
-
-
 def fresh_page(site):
     """A page with cookies of its own (a new person at a new computer)."""
-    SITES["site"] = site
     return site.context().new_page()
 
 
@@ -176,10 +167,11 @@ def profile_id(model, email: str) -> str:
                     .where(User.email == email))[0])
 
 
-def agent_vets(page, volunteer_id: str) -> None:
-    """The agent records the four steps left (the charter was accepted online), then validates."""
+def agent_vets(site, page, volunteer_id: str) -> None:
+    """The agent records the four steps left (the charter was accepted online), then validates;
+    an error page comes with the end of the server's log."""
     response = page.goto(f"/agent/benevoles/{volunteer_id}")
-    assert response.status == 200, f"{response.status}: {site_log(page)}"
+    assert response.status == 200, f"{response.status}: {site.server.log_text()[-3000:]}"
     assert_accessible(page)
     for kind in ("Identité vérifiée", "Extrait de casier judiciaire", "Entretien",
                  "Formation suivie"):
@@ -234,7 +226,7 @@ def test_from_sign_up_to_the_first_visit(site, offsite):
 
     agent = fresh_page(site)
     login(agent, ACCOUNTS["agent"], DEMO_PASSWORD)
-    agent_vets(agent, profile_id(VolunteerProfile, "bastien.lacoste@example.org"))
+    agent_vets(site, agent, profile_id(VolunteerProfile, "bastien.lacoste@example.org"))
     agent_registers_by_phone(agent)
     agent_matches(agent, profile_id(ResidentProfile, "odile.navarre@example.org"),
                   "Bastien Lacoste")
