@@ -1,9 +1,10 @@
 """The people's journeys in Chromium, on the demo data, with the keyboard alone where it matters.
 
 A resident signs up and sees that she waits; a referrer signals a person; a volunteer signs up;
-the agent of Pau vets him, registers a resident by phone, runs the matching and approves his
-proposal; he accepts, schedules and logs a visit; the resident sees her next visit; the agent
-handles a concern. Every page on the way, success pages included, passes the accessibility
+the agent of Pau vets him, registers a resident by phone, runs the matching and gives him to
+the resident (approves his proposal, or picks him from her ranked list when the optimum gave
+his places to people who waited longer: see agent_matches); he accepts, schedules and logs a
+visit; the resident sees her next visit; the agent handles a concern. Every page on the way, success pages included, passes the accessibility
 audit, and no request leaves 127.0.0.1 (the ``offsite`` fixture).
 """
 
