@@ -4,8 +4,9 @@ A resident signs up and sees that she waits; a referrer signals a person; a volu
 the agent of Pau vets him, registers a resident by phone, runs the matching and gives him to
 the resident (approves his proposal, or picks him from her ranked list when the optimum gave
 his places to people who waited longer: see agent_matches); he accepts, schedules and logs a
-visit; the resident sees her next visit; the agent handles a concern. Every page on the way, success pages included, passes the accessibility
-audit, and no request leaves 127.0.0.1 (the ``offsite`` fixture).
+visit; the resident sees her next visit; the agent handles a concern. Every page on the way,
+success pages included, passes the accessibility audit, and no request leaves 127.0.0.1 (the
+``offsite`` fixture).
 """
 
 from __future__ import annotations
