@@ -2,8 +2,8 @@
 
 Every message has a ``dedup_key`` naming what it is about (an agent and a Paris day, a vetting
 step and its expiry), so a job run twice, or on two hosts at once, queues each message once: the
-database's unique key refuses the second insert, undone alone through a savepoint (the pattern of
-:func:`app.services.reminders.queue_visit_reminders`). The caller commits.
+database's unique key refuses the second insert (:func:`app.services.outbox.notify_once`). The
+caller commits.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
     Territory,
-    User,
     VettingStep,
     VolunteerProfile,
     VolunteerStatus,
@@ -26,22 +24,11 @@ from app.models import (
 )
 from app.services import attention, outbox
 from app.services.concerns import territory_agents
-from app.services.reminders import queued_keys
+from app.services.outbox import queued_keys
 from app.services.vetting_summary import is_current_step
 
 #: How long before a step expires the volunteer is told to renew it.
 EXPIRY_NOTICE = timedelta(days=30)
-
-
-def _queue_once(user: User, key: str, kind: str, subject, template: str, **context) -> int:
-    """Queue one message unless its key is already in the outbox; how many were queued."""
-    try:
-        with db.session.begin_nested():
-            messages = outbox.notify(user, kind, subject, template, dedup_key=key, **context)
-            db.session.flush()
-    except IntegrityError:
-        return 0  # queued by a concurrent run
-    return len(messages)
 
 
 def queue_attention_digests(today: date | None = None) -> int:
@@ -57,9 +44,9 @@ def queue_attention_digests(today: date | None = None) -> int:
         done = queued_keys(set(keys))
         for key, agent in keys.items():
             if key not in done:
-                queued += _queue_once(agent, key, "attention_digest",
-                                      _l("Des binômes ont besoin de votre attention"),
-                                      "attention_digest", pairs=pairs, territory=territory)
+                queued += outbox.notify_once(
+                    agent, "attention_digest", _l("Des binômes ont besoin de votre attention"),
+                    "attention_digest", dedup_key=key, pairs=pairs, territory=territory)
     return queued
 
 
@@ -83,7 +70,7 @@ def queue_vetting_expiry_notices(today: date | None = None) -> int:
     queued = 0
     for key, (step, volunteer, stage) in keys.items():
         if key not in done:
-            queued += _queue_once(volunteer.user, key, "vetting_expiry",
-                                  _l("Votre dossier de bénévole est à renouveler"),
-                                  "vetting_expiry", step=step, expired=stage == "expired")
+            queued += outbox.notify_once(
+                volunteer.user, "vetting_expiry", _l("Votre dossier de bénévole est à renouveler"),
+                "vetting_expiry", dedup_key=key, step=step, expired=stage == "expired")
     return queued

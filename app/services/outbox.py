@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Channel, OutboxMessage, User, utcnow
@@ -65,3 +67,27 @@ def notify(user: User, kind: str, subject: str | LazyString, template: str, *,
             subject = str(subject)
         return [_message(Channel.SMS, user, kind, user.phone, subject, body.strip(), dedup_key)]
     return []
+
+
+def queued_keys(keys: set[str]) -> set[str]:
+    """Those of ``keys`` already in the outbox."""
+    return set(db.session.scalars(
+        select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys))
+    ))
+
+
+def notify_once(user: User, kind: str, subject: str | LazyString, template: str, *,
+                dedup_key: str, **context) -> int:
+    """:func:`notify` for a scheduled job; how many messages were queued.
+
+    When another run queued the same ``dedup_key`` meanwhile (two hosts, or a job started twice),
+    the unique key refuses this insert: it alone is undone through a savepoint and the caller's
+    transaction goes on. The caller commits.
+    """
+    try:
+        with db.session.begin_nested():
+            messages = notify(user, kind, subject, template, dedup_key=dedup_key, **context)
+            db.session.flush()
+    except IntegrityError:
+        return 0  # queued by a concurrent run
+    return len(messages)

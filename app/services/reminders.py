@@ -12,12 +12,12 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Match, MatchStatus, OutboxMessage, Visit, VisitStatus, utcnow
+from app.models import Match, MatchStatus, Visit, VisitStatus, utcnow
 from app.services import outbox
+from app.services.outbox import queued_keys
 from app.services.visits import PARIS
 
 
@@ -62,21 +62,8 @@ def queue_visit_reminders(today: date | None = None) -> int:
         key = reminder_key(visit)
         if key in done:
             continue
-        try:
-            with db.session.begin_nested():
-                messages = outbox.notify(
-                    visit.match.resident.user, "visit_reminder", _l("Rappel : une visite demain"),
-                    "visit_reminder", dedup_key=key, visit=visit,
-                )
-                db.session.flush()
-        except IntegrityError:
-            continue  # queued by a concurrent run
-        queued += len(messages)
+        queued += outbox.notify_once(
+            visit.match.resident.user, "visit_reminder", _l("Rappel : une visite demain"),
+            "visit_reminder", dedup_key=key, visit=visit,
+        )
     return queued
-
-
-def queued_keys(keys: set[str]) -> set[str]:
-    """Those of ``keys`` already in the outbox."""
-    return set(db.session.scalars(
-        select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys))
-    ))
