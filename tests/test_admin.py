@@ -122,6 +122,29 @@ def test_a_bad_territory_name_is_refused(as_admin, place, name, message):
     assert count(Territory) == 2 and audited("territory.create") == []
 
 
+def test_a_name_taken_with_other_than_ascii_capitals_is_refused(as_admin, place):
+    """SQLite's lower() leaves "É" as it is: the name as typed must still be found (fuzzing)."""
+    assert as_admin.post_form("/admin/territoires", {"name": "Étang"}).status_code == 302
+    response = as_admin.post_form("/admin/territoires", {"name": "Étang"})
+    assert response.status_code == 422
+    assert "Un territoire porte déjà ce nom." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url, field", [("/admin/territoires", "name"), (None, "nom-name")])
+def test_a_name_taken_meanwhile_comes_back_as_a_message(as_admin, place, monkeypatch, url, field):
+    """The check passed, then the unique key refused the name (another administrator was
+    quicker): the form comes back with the message, not a 500, and nothing is written."""
+    monkeypatch.setattr("app.admin.actions._name_taken", lambda name, but=None: False)
+    url = url or f"/admin/territoires/{place.territory_a.id}"
+    response = as_admin.post_form(url, {field: "Territoire B"})
+    assert response.status_code == 422
+    assert "Un territoire porte déjà ce nom." in response.get_data(as_text=True)
+    db.session.expire_all()
+    names = sorted(db.session.scalars(select(Territory.name)))
+    assert names == sorted([place.territory_a.name, "Territoire B"])
+    assert audited("territory.create") == [] and audited("territory.rename") == []
+
+
 def test_rename_a_territory(as_admin, place):
     url = f"/admin/territoires/{place.territory_a.id}"
     assert as_admin.post_form(url, {"nom-name": "Pau centre"}).status_code == 302

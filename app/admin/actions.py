@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from contextlib import contextmanager
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -24,7 +25,9 @@ from app.services.settings import matching_weights, retention_months
 # Territories -----------------------------------------------------------------------------------
 
 def _name_taken(name: str, but: uuid.UUID | None = None) -> bool:
-    stmt = select(Territory.id).where(func.lower(Territory.name) == name.lower())
+    # SQLite's lower() folds ASCII letters only: the name as typed is compared as well.
+    stmt = select(Territory.id).where(
+        or_(func.lower(Territory.name) == name.lower(), Territory.name == name))
     if but is not None:
         stmt = stmt.where(Territory.id != but)
     return db.session.scalar(stmt) is not None
@@ -34,12 +37,20 @@ def _taken_error() -> DomainError:
     return DomainError(_("Un territoire porte déjà ce nom."), field="name")
 
 
-def _flush_name() -> None:
+@contextmanager
+def _unique_name():
+    """Make the name change inside a savepoint and flush it there: when another administrator
+    took the name a moment ago, the unique key refuses it and only the savepoint is undone.
+
+    The change must happen inside: ``begin_nested()`` first flushes what is pending, and a
+    refusal there would spoil the whole transaction (and the page that shows the error).
+    """
     try:
         with db.session.begin_nested():
+            yield
             db.session.flush()
     except IntegrityError:
-        raise _taken_error() from None  # another administrator took the name a moment ago
+        raise _taken_error() from None
 
 
 def create_territory(name: str, by: User) -> Territory:
@@ -47,8 +58,8 @@ def create_territory(name: str, by: User) -> Territory:
     if _name_taken(name):
         raise _taken_error()
     territory = Territory(name=name)
-    db.session.add(territory)
-    _flush_name()
+    with _unique_name():
+        db.session.add(territory)
     audit.record("territory.create", "territory", territory.id, actor=by,
                  territory_id=territory.id)
     return territory
@@ -60,8 +71,8 @@ def rename_territory(territory: Territory, name: str, by: User) -> bool:
         return False
     if _name_taken(name, but=territory.id):
         raise _taken_error()
-    territory.name = name
-    _flush_name()
+    with _unique_name():
+        territory.name = name
     audit.record("territory.rename", "territory", territory.id, actor=by, territory_id=territory.id)
     return True
 
