@@ -214,6 +214,16 @@ def test_add_and_edit_a_neighbourhood(as_admin, place):
     assert "Saragosse nord" in as_admin.get("/admin/quartiers").get_data(as_text=True)
 
 
+def test_a_neighbourhood_name_with_other_than_ascii_capitals_is_found_taken(as_admin, place):
+    """SQLite's lower() leaves "É" as it is: the name as typed is found, no 500 (fuzzing)."""
+    form = {"name": "Écureuils", "commune": "64445", "latitude": "43.3", "longitude": "-0.37"}
+    assert as_admin.post_form("/admin/quartiers/nouveau", form).status_code == 302
+    response = as_admin.post_form("/admin/quartiers/nouveau", form)
+    assert response.status_code == 422
+    assert "Cette commune a déjà un quartier de ce nom." in response.get_data(as_text=True)
+    assert count(Neighbourhood) == 3
+
+
 @pytest.mark.parametrize("data, message", [
     ({"latitude": "95"}, "La latitude est comprise entre -90 et 90."),
     ({"longitude": "-181"}, "La longitude est comprise entre -180 et 180."),

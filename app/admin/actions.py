@@ -38,9 +38,10 @@ def _taken_error() -> DomainError:
 
 
 @contextmanager
-def _unique_name():
-    """Make the name change inside a savepoint and flush it there: when another administrator
-    took the name a moment ago, the unique key refuses it and only the savepoint is undone.
+def _unless_taken(error: DomainError):
+    """Make a change inside a savepoint and flush it there; when the unique key refuses it
+    (another administrator took the name a moment ago), only the savepoint is undone and
+    ``error`` is raised.
 
     The change must happen inside: ``begin_nested()`` first flushes what is pending, and a
     refusal there would spoil the whole transaction (and the page that shows the error).
@@ -50,7 +51,7 @@ def _unique_name():
             yield
             db.session.flush()
     except IntegrityError:
-        raise _taken_error() from None
+        raise error from None
 
 
 def create_territory(name: str, by: User) -> Territory:
@@ -58,7 +59,7 @@ def create_territory(name: str, by: User) -> Territory:
     if _name_taken(name):
         raise _taken_error()
     territory = Territory(name=name)
-    with _unique_name():
+    with _unless_taken(_taken_error()):
         db.session.add(territory)
     audit.record("territory.create", "territory", territory.id, actor=by,
                  territory_id=territory.id)
@@ -71,7 +72,7 @@ def rename_territory(territory: Territory, name: str, by: User) -> bool:
         return False
     if _name_taken(name, but=territory.id):
         raise _taken_error()
-    with _unique_name():
+    with _unless_taken(_taken_error()):
         territory.name = name
     audit.record("territory.rename", "territory", territory.id, actor=by, territory_id=territory.id)
     return True
@@ -114,23 +115,21 @@ def save_neighbourhood(neighbourhood: Neighbourhood | None, *, commune_insee: st
     commune = db.session.get(Commune, commune_insee)
     if commune is None:
         raise DomainError(_("Choisissez la commune dans la liste."), field="commune")
-    same = select(Neighbourhood.id).where(Neighbourhood.commune_insee == commune_insee,
-                                          func.lower(Neighbourhood.name) == name.lower())
+    same = select(Neighbourhood.id).where(
+        Neighbourhood.commune_insee == commune_insee,
+        or_(func.lower(Neighbourhood.name) == name.lower(), Neighbourhood.name == name))
     if neighbourhood is not None:
         same = same.where(Neighbourhood.id != neighbourhood.id)
+    taken = DomainError(_("Cette commune a déjà un quartier de ce nom."), field="name")
     if db.session.scalar(same) is not None:
-        raise DomainError(_("Cette commune a déjà un quartier de ce nom."), field="name")
+        raise taken
     created = neighbourhood is None
-    if created:
-        neighbourhood = Neighbourhood()
-        db.session.add(neighbourhood)
-    neighbourhood.commune_insee, neighbourhood.name = commune_insee, name
-    neighbourhood.latitude, neighbourhood.longitude = latitude, longitude
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise DomainError(_("Cette commune a déjà un quartier de ce nom."), field="name") from None
+    with _unless_taken(taken):
+        if created:
+            neighbourhood = Neighbourhood()
+            db.session.add(neighbourhood)
+        neighbourhood.commune_insee, neighbourhood.name = commune_insee, name
+        neighbourhood.latitude, neighbourhood.longitude = latitude, longitude
     audit.record("neighbourhood.create" if created else "neighbourhood.update", "neighbourhood",
                  neighbourhood.id, actor=by, territory_id=commune.territory_id,
                  commune=commune_insee)
